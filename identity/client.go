@@ -1,0 +1,68 @@
+package identity
+
+import (
+	"time"
+
+	"github.com/ory/fosite"
+)
+
+// Subject types (OIDC Core §8).
+const (
+	SubjectPairwise = "pairwise"
+	SubjectPublic   = "public"
+)
+
+// Client is a registered relying party. SecretHash is a keyed hash of the
+// secret (HMAC-SHA-256), never the secret itself.
+type Client struct {
+	ID                      string
+	Name                    string
+	SecretHash              []byte
+	Public                  bool
+	RedirectURIs            []string
+	PostLogoutRedirectURIs  []string
+	GrantTypes              []string
+	ResponseTypes           []string
+	Scopes                  []string
+	Audience                []string
+	SubjectType             string
+	TokenEndpointAuthMethod string // client_secret_basic, client_secret_post or none
+	JWKSURI                 string
+	LogoURI                 string
+	Purpose                 string
+	CreatedAt               time.Time
+}
+
+var (
+	_ fosite.Client             = (*Client)(nil)
+	_ fosite.ResponseModeClient = (*Client)(nil)
+)
+
+func (c *Client) GetID() string             { return c.ID }
+func (c *Client) GetHashedSecret() []byte   { return c.SecretHash }
+func (c *Client) GetRedirectURIs() []string { return c.RedirectURIs }
+func (c *Client) GetGrantTypes() fosite.Arguments {
+	if len(c.GrantTypes) == 0 {
+		return fosite.Arguments{"authorization_code", "refresh_token"}
+	}
+	return c.GrantTypes
+}
+func (c *Client) GetResponseTypes() fosite.Arguments {
+	if len(c.ResponseTypes) == 0 {
+		return fosite.Arguments{"code"}
+	}
+	return c.ResponseTypes
+}
+func (c *Client) GetScopes() fosite.Arguments   { return c.Scopes }
+func (c *Client) IsPublic() bool                { return c.Public }
+func (c *Client) GetAudience() fosite.Arguments { return c.Audience }
+
+// GetResponseModes allows only query and form_post: fragment is for
+// implicit flows, which we do not offer.
+func (c *Client) GetResponseModes() []fosite.ResponseModeType {
+	return []fosite.ResponseModeType{fosite.ResponseModeDefault, fosite.ResponseModeQuery, fosite.ResponseModeFormPost}
+}
+
+// UsesPublicSubject reports whether the client receives the account id as
+// `sub` instead of a pairwise identifier.
+func (c *Client) UsesPublicSubject() bool { return c.SubjectType == SubjectPublic }

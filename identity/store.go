@@ -1,0 +1,53 @@
+package identity
+
+import (
+	"context"
+	"time"
+)
+
+// The storage the domain needs. Every method returns ErrNotFound for a
+// missing record and ErrAlreadyExists for a duplicate key (wrapped).
+
+type CitizenStore interface {
+	// UpsertCitizens writes all records in one transaction, keyed by PIN.
+	// A record equal to the stored one (ignoring Source and UpdatedAt) is
+	// left untouched, so importing the same file twice changes nothing.
+	UpsertCitizens(ctx context.Context, citizens []Citizen) (inserted, updated, unchanged int, err error)
+	GetCitizen(ctx context.Context, pin string) (Citizen, error)
+}
+
+type AccountStore interface {
+	// CreateAccount fails with ErrAlreadyExists if the PIN has an account;
+	// it fails with ErrNotFound if no citizen has that PIN.
+	CreateAccount(ctx context.Context, a Account) error
+	GetAccount(ctx context.Context, id string) (Account, error)
+	GetAccountByPIN(ctx context.Context, pin string) (Account, error)
+	UpdatePassword(ctx context.Context, accountID, hash string, mustChange bool, at time.Time) error
+}
+
+type ClientStore interface {
+	CreateClient(ctx context.Context, c Client) error
+	GetIdentityClient(ctx context.Context, id string) (Client, error)
+}
+
+type ConsentStore interface {
+	// SaveConsent replaces the grant for (AccountID, ClientID).
+	SaveConsent(ctx context.Context, g ConsentGrant) error
+	GetConsent(ctx context.Context, accountID, clientID string) (ConsentGrant, error)
+	DeleteConsent(ctx context.Context, accountID, clientID string) error
+}
+
+type SessionStore interface {
+	CreateAuthSession(ctx context.Context, s AuthSession) error
+	// GetAuthSession returns ErrNotFound for a missing or expired session.
+	GetAuthSession(ctx context.Context, id string, now time.Time) (AuthSession, error)
+	DeleteAuthSession(ctx context.Context, id string) error
+}
+
+type InteractionStore interface {
+	CreateInteraction(ctx context.Context, i Interaction) error
+	// GetInteraction returns ErrNotFound for a missing or expired one.
+	GetInteraction(ctx context.Context, id string, now time.Time) (Interaction, error)
+	UpdateInteraction(ctx context.Context, i Interaction) error
+	DeleteInteraction(ctx context.Context, id string) error
+}
