@@ -1,0 +1,188 @@
+// Package app wires dinhdanh together: storage, keys, the protocol and the
+// pages. cmd/dinhdanh and the end-to-end tests build the same server here.
+package app
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	consentui "github.com/dinhdanh/dinhdanh/consent-ui"
+	"github.com/dinhdanh/dinhdanh/identity"
+	"github.com/dinhdanh/dinhdanh/keys"
+	"github.com/dinhdanh/dinhdanh/provider"
+	"github.com/dinhdanh/dinhdanh/storage"
+)
+
+var _ provider.Store = (*storage.Store)(nil)
+
+// Options configure an App.
+type Options struct {
+	Issuer         string
+	DatabaseURL    string
+	MasterKey      []byte // 32 bytes
+	Dev            bool
+	Logger         *slog.Logger
+	Now            func() time.Time
+	PasswordParams identity.PasswordParams
+	// MaxConcurrentHashes caps argon2id memory use (default 8).
+	MaxConcurrentHashes int
+	// SMS sends messages; defaults to a log sender.
+	SMS identity.SMSSender
+	// AuthCodeLifespan overrides the authorization code lifetime (tests).
+	AuthCodeLifespan time.Duration
+}
+
+// App is a running dinhdanh, minus the listener.
+type App struct {
+	Store    *storage.Store
+	Keys     *keys.Manager
+	Auth     *identity.Authenticator
+	Provider *provider.Provider
+	SMS      identity.SMSSender
+	Secrets  Secrets
+	handler  http.Handler
+	log      *slog.Logger
+}
+
+// Secrets are the keys derived from the master key, one per purpose, so
+// no key is ever used for two things (HKDF, RFC 5869).
+type Secrets struct {
+	Tokens        []byte
+	Pairwise      []byte
+	ClientSecrets []byte
+	CSRF          []byte
+}
+
+// DeriveSecrets derives the per-purpose keys from the master key.
+func DeriveSecrets(master []byte) (Secrets, error) {
+	if len(master) != 32 {
+		return Secrets{}, errors.New("master key must be 32 bytes")
+	}
+	d := func(label string) ([]byte, error) {
+		return hkdf.Key(sha256.New, master, nil, "dinhdanh/"+label, 32)
+	}
+	var s Secrets
+	var err error
+	if s.Tokens, err = d("tokens"); err != nil {
+		return s, err
+	}
+	if s.Pairwise, err = d("pairwise-subject"); err != nil {
+		return s, err
+	}
+	if s.ClientSecrets, err = d("client-secrets"); err != nil {
+		return s, err
+	}
+	s.CSRF, err = d("csrf")
+	return s, err
+}
+
+// OpenStore opens and migrates the database.
+func OpenStore(ctx context.Context, url string, now func() time.Time) (*storage.Store, error) {
+	st, err := storage.Open(ctx, url, storage.Options{Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("opening database: %w", err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("migrating database: %w", err)
+	}
+	return st, nil
+}
+
+// New opens the store, makes sure signing keys exist and builds the HTTP
+// handler.
+func New(ctx context.Context, o Options) (*App, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.PasswordParams == (identity.PasswordParams{}) {
+		o.PasswordParams = identity.DefaultPasswordParams
+	}
+	if o.MaxConcurrentHashes == 0 {
+		o.MaxConcurrentHashes = 8
+	}
+	secrets, err := DeriveSecrets(o.MasterKey)
+	if err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(ctx, o.DatabaseURL, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Store: st, Secrets: secrets, log: o.Logger}
+	fail := func(err error) (*App, error) { _ = st.Close(); return nil, err }
+
+	if a.Keys, err = keys.NewManager(st, o.MasterKey, keys.Options{Now: o.Now}); err != nil {
+		return fail(err)
+	}
+	if err := a.Keys.EnsureKeys(ctx); err != nil {
+		return fail(fmt.Errorf("signing keys: %w", err))
+	}
+	if a.Auth, err = identity.NewAuthenticator(st, st, o.PasswordParams, o.MaxConcurrentHashes, o.Now); err != nil {
+		return fail(err)
+	}
+	a.SMS = o.SMS
+	var devSMS *identity.LogSMSSender
+	if a.SMS == nil {
+		ls := identity.NewLogSMSSender(o.Logger)
+		a.SMS = ls
+		if o.Dev {
+			devSMS = ls
+		}
+	} else if ls, ok := o.SMS.(*identity.LogSMSSender); ok && o.Dev {
+		devSMS = ls
+	}
+
+	var pages *consentui.Handler
+	a.Provider, err = provider.New(provider.Config{
+		Issuer:           o.Issuer,
+		GlobalSecret:     secrets.Tokens,
+		PairwiseKey:      secrets.Pairwise,
+		SecretKey:        secrets.ClientSecrets,
+		AuthCodeLifespan: o.AuthCodeLifespan,
+		Now:              o.Now,
+		Logger:           o.Logger,
+		ErrorPage: func(w http.ResponseWriter, r *http.Request, status int, code, description string) {
+			pages.ErrorPage(w, r, status, code, description)
+		},
+	}, st, a.Keys)
+	if err != nil {
+		return fail(err)
+	}
+	pages, err = consentui.New(consentui.Config{
+		Flow:    a.Provider,
+		Auth:    a.Auth,
+		CSRFKey: secrets.CSRF,
+		Secure:  a.Provider.SecureCookies(),
+		Logger:  o.Logger,
+		DevSMS:  devSMS,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	r := mux.NewRouter()
+	a.Provider.Mount(r)
+	pages.Mount(r)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pages.ErrorPage(w, r, http.StatusNotFound, "not_found", "")
+	})
+	a.handler = withRecovery(o.Logger, withAccessLog(o.Logger, r))
+	return a, nil
+}
+
+// Handler is the whole HTTP surface.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Close releases the database.
+func (a *App) Close() error { return a.Store.Close() }

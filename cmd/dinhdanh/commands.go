@@ -1,0 +1,347 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dinhdanh/dinhdanh/cmd/dinhdanh/app"
+	"github.com/dinhdanh/dinhdanh/identity"
+	"github.com/dinhdanh/dinhdanh/keys"
+	"github.com/dinhdanh/dinhdanh/provider"
+)
+
+// smsSender returns the configured SMS sender.
+func smsSender(c config) (identity.SMSSender, error) {
+	if c.SMS == "" || c.SMS == "log" {
+		return identity.NewLogSMSSender(newLogger()), nil
+	}
+	return nil, fmt.Errorf("DINHDANH_SMS=%q: only \"log\" is supported so far", c.SMS)
+}
+
+func openApp(ctx context.Context, g *globalFlags, dev bool) (*app.App, config, error) {
+	c, err := g.resolve()
+	if err != nil {
+		return nil, c, err
+	}
+	mk, err := c.masterKey()
+	if err != nil {
+		return nil, c, err
+	}
+	sms, err := smsSender(c)
+	if err != nil {
+		return nil, c, err
+	}
+	a, err := app.New(ctx, app.Options{Issuer: c.Issuer, DatabaseURL: c.DatabaseURL, MasterKey: mk, Dev: dev, Logger: newLogger(), SMS: sms})
+	return a, c, err
+}
+
+func serveCommand(g *globalFlags) *cobra.Command {
+	var dev bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run migrations if needed, then serve the provider",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, c, err := openApp(cmd.Context(), g, dev)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return serve(cmd.Context(), c.Listen, a.Handler(), a)
+		},
+	}
+	cmd.Flags().BoolVar(&dev, "dev", false, "development mode: show sent SMS at /dev/sms")
+	return cmd
+}
+
+// serve listens until ctx ends (SIGINT/SIGTERM), then drains requests.
+func serve(ctx context.Context, addr string, h http.Handler, a *app.App) error {
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log := newLogger()
+	log.Info("serving", "addr", addr)
+	if a != nil {
+		go purgeExpired(ctx, a)
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "addr", addr)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// purgeExpired removes expired codes, tokens and sessions now and then.
+func purgeExpired(ctx context.Context, a *app.App) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.Store.DeleteExpired(ctx, time.Now()); err != nil {
+				newLogger().Warn("purging expired records failed", "err", err)
+			} else if n > 0 {
+				newLogger().Info("purged expired records", "count", n)
+			}
+		}
+	}
+}
+
+func migrateCommand(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply database migrations and exit",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.resolve()
+			if err != nil {
+				return err
+			}
+			st, err := app.OpenStore(cmd.Context(), c.DatabaseURL, time.Now)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return output(g, cmd, map[string]any{"migrated": true}, "database is up to date\n")
+		},
+	}
+}
+
+func citizensCommand(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "citizens", Short: "Manage citizen records"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Validate a registrar's CSV file and upsert its good rows",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.resolve()
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			good, rejected, err := identity.ParseCitizensCSV(f, time.Now())
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			st, err := app.OpenStore(cmd.Context(), c.DatabaseURL, time.Now)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			for i := range good {
+				good[i].Source = "import:" + baseName(args[0])
+			}
+			inserted, updated, unchanged, err := st.UpsertCitizens(cmd.Context(), good)
+			if err != nil {
+				return fmt.Errorf("nothing was imported: %w", err)
+			}
+			type rowOut struct {
+				Line     int    `json:"line"`
+				Reason   string `json:"reason"`
+				ReasonVI string `json:"reason_vi"`
+			}
+			rows := make([]rowOut, 0, len(rejected))
+			var b strings.Builder
+			fmt.Fprintf(&b, "%d inserted, %d updated, %d unchanged, %d rejected\n", inserted, updated, unchanged, len(rejected))
+			for _, r := range rejected {
+				rows = append(rows, rowOut{r.Line, r.Reason, r.ReasonVI})
+				fmt.Fprintf(&b, "line %d: %s\n", r.Line, r.Reason)
+			}
+			if err := output(g, cmd, map[string]any{"inserted": inserted, "updated": updated, "unchanged": unchanged, "rejected": rows}, b.String()); err != nil {
+				return err
+			}
+			if len(rejected) > 0 {
+				return fmt.Errorf("%d rows rejected (the valid rows were imported)", len(rejected))
+			}
+			return nil
+		},
+	})
+	return cmd
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func accountsCommand(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "accounts", Short: "Manage e-ID accounts"}
+	var password string
+	var level int
+	issue := &cobra.Command{
+		Use:   "issue ID_NUMBER",
+		Short: "Issue an account; without --password one is generated and sent by SMS",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, _, err := openApp(cmd.Context(), g, false)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			ctx := cmd.Context()
+			generated := password == ""
+			acc, pw, err := a.Auth.Issue(ctx, args[0], password, identity.Level(level))
+			switch {
+			case errors.Is(err, identity.ErrAlreadyExists):
+				return errors.New("this citizen already has an account")
+			case errors.Is(err, identity.ErrNotFound):
+				return errors.New("no citizen record with this ID number: import it first")
+			case err != nil:
+				return err
+			}
+			out := map[string]any{"account_id": acc.ID, "level": int(acc.Level), "must_change_password": true}
+			text := fmt.Sprintf("account %s issued (level %d); the first login must change the password\n", acc.ID, acc.Level)
+			if generated {
+				cit, err := a.Store.GetCitizen(ctx, acc.PIN)
+				if err != nil {
+					return err
+				}
+				if cit.Phone == "" {
+					return fmt.Errorf("account %s issued but the citizen has no phone number: reset the password when one is recorded", acc.ID)
+				}
+				msg := "Mat khau tai khoan dinh danh dien tu cua ban: " + pw + ". Hay doi mat khau khi dang nhap lan dau."
+				if err := a.SMS.Send(ctx, cit.Phone, msg); err != nil {
+					return fmt.Errorf("account %s issued but the SMS could not be sent: %w", acc.ID, err)
+				}
+				out["sms_sent_to"] = identity.MaskPhone(cit.Phone)
+				text += "password sent by SMS to " + identity.MaskPhone(cit.Phone) + "\n"
+			}
+			return output(g, cmd, out, text)
+		},
+	}
+	issue.Flags().StringVar(&password, "password", "", "initial password (default: generate and send by SMS)")
+	issue.Flags().IntVar(&level, "level", 1, "account level, 1 or 2")
+	cmd.AddCommand(issue)
+	return cmd
+}
+
+func clientsCommand(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "clients", Short: "Manage relying parties"}
+	var spec provider.ClientSpec
+	var scope string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Register a client; prints it, with the secret once",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.resolve()
+			if err != nil {
+				return err
+			}
+			mk, err := c.masterKey()
+			if err != nil {
+				return err
+			}
+			secrets, err := app.DeriveSecrets(mk)
+			if err != nil {
+				return err
+			}
+			spec.Scopes = strings.Fields(scope)
+			client, secret, err := provider.BuildClient(spec, secrets.ClientSecrets, time.Now())
+			if err != nil {
+				return err
+			}
+			st, err := app.OpenStore(cmd.Context(), c.DatabaseURL, time.Now)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.CreateClient(cmd.Context(), client); err != nil {
+				if errors.Is(err, identity.ErrAlreadyExists) {
+					return fmt.Errorf("a client with id %q already exists", client.ID)
+				}
+				return err
+			}
+			out := map[string]any{"client_id": client.ID, "name": client.Name, "redirect_uris": client.RedirectURIs,
+				"grant_types": client.GrantTypes, "scope": strings.Join(client.Scopes, " "), "subject_type": client.SubjectType,
+				"token_endpoint_auth_method": client.TokenEndpointAuthMethod}
+			text := fmt.Sprintf("client %s registered\n", client.ID)
+			if secret != "" {
+				out["client_secret"] = secret
+				text += "client_secret: " + secret + "\n(shown once: store it now)\n"
+			}
+			return output(g, cmd, out, text)
+		},
+	}
+	f := create.Flags()
+	f.StringVar(&spec.ID, "id", "", "client id")
+	f.StringVar(&spec.Name, "name", "", "name shown to citizens")
+	f.StringArrayVar(&spec.RedirectURIs, "redirect-uri", nil, "redirect URI (repeatable)")
+	f.StringArrayVar(&spec.PostLogoutRedirectURIs, "post-logout-redirect-uri", nil, "post-logout redirect URI (repeatable)")
+	f.StringVar(&spec.Secret, "secret", "", "client secret (≥43 characters; default: generated)")
+	f.BoolVar(&spec.Public, "public", false, "public client (no secret; PKCE only)")
+	f.StringVar(&spec.JWKSURI, "jwks-uri", "", "JWKS URI for private_key_jwt")
+	f.StringArrayVar(&spec.GrantTypes, "grant-type", nil, "grant type (repeatable; default authorization_code refresh_token)")
+	f.StringVar(&scope, "scope", "", "space-separated scopes the client may request")
+	f.BoolVar(&spec.PublicSubject, "public-subject", false, "release the account id as sub instead of a pairwise value")
+	f.StringVar(&spec.LogoURI, "logo-uri", "", "https URL of the client's logo")
+	f.StringVar(&spec.Purpose, "purpose", "", "stated purpose, shown on the consent page")
+	_ = create.MarkFlagRequired("id")
+	_ = create.MarkFlagRequired("name")
+	_ = create.MarkFlagRequired("scope")
+	cmd.AddCommand(create)
+	return cmd
+}
+
+func keysCommand(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "keys", Short: "Manage signing keys"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "rotate",
+		Short: "Create the next signing keys; the old ones stay published until their tokens expire",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.resolve()
+			if err != nil {
+				return err
+			}
+			mk, err := c.masterKey()
+			if err != nil {
+				return err
+			}
+			st, err := app.OpenStore(cmd.Context(), c.DatabaseURL, time.Now)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			km, err := keys.NewManager(st, mk, keys.Options{})
+			if err != nil {
+				return err
+			}
+			recs, err := km.Rotate(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var out []map[string]string
+			var b strings.Builder
+			for _, r := range recs {
+				out = append(out, map[string]string{"kid": r.KID, "alg": r.Alg})
+				fmt.Fprintf(&b, "new %s key %s\n", r.Alg, r.KID)
+			}
+			return output(g, cmd, out, b.String())
+		},
+	})
+	return cmd
+}

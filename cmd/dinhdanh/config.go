@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/dinhdanh/dinhdanh/keys"
+)
+
+// config follows DESIGN.md §3: flags override environment variables,
+// which override the optional YAML file given with --config.
+type config struct {
+	Issuer      string `yaml:"issuer"`
+	Listen      string `yaml:"listen"`
+	DatabaseURL string `yaml:"database_url"`
+	MasterKey   string `yaml:"master_key"`
+	SMS         string `yaml:"sms"`
+}
+
+func defaultConfig() config {
+	return config{Issuer: "http://localhost:8080", Listen: ":8080", DatabaseURL: "sqlite:dinhdanh.db", SMS: "log"}
+}
+
+// globalFlags are bound on the root command.
+type globalFlags struct {
+	configFile string
+	cfg        config // flag values
+	json       bool
+}
+
+func (g *globalFlags) bind(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&g.configFile, "config", "", "YAML configuration file")
+	f.StringVar(&g.cfg.Issuer, "issuer", "", "issuer URL (env DINHDANH_ISSUER)")
+	f.StringVar(&g.cfg.Listen, "listen", "", "listen address (env DINHDANH_LISTEN)")
+	f.StringVar(&g.cfg.DatabaseURL, "database-url", "", "sqlite:PATH or postgres:// URL (env DINHDANH_DATABASE_URL)")
+	f.StringVar(&g.cfg.SMS, "sms", "", "SMS sender: log (env DINHDANH_SMS)")
+	f.BoolVar(&g.json, "json", false, "print machine-readable JSON")
+}
+
+// resolve merges file, environment and flags.
+func (g *globalFlags) resolve() (config, error) {
+	c := defaultConfig()
+	if g.configFile != "" {
+		b, err := os.ReadFile(g.configFile)
+		if err != nil {
+			return c, err
+		}
+		var file config
+		if err := yaml.Unmarshal(b, &file); err != nil {
+			return c, fmt.Errorf("%s: %w", g.configFile, err)
+		}
+		overlay(&c, file)
+	}
+	overlay(&c, config{
+		Issuer:      os.Getenv("DINHDANH_ISSUER"),
+		Listen:      os.Getenv("DINHDANH_LISTEN"),
+		DatabaseURL: os.Getenv("DINHDANH_DATABASE_URL"),
+		MasterKey:   os.Getenv("DINHDANH_MASTER_KEY"),
+		SMS:         os.Getenv("DINHDANH_SMS"),
+	})
+	overlay(&c, g.cfg)
+	c.Issuer = strings.TrimRight(c.Issuer, "/")
+	return c, nil
+}
+
+func overlay(dst *config, src config) {
+	for _, p := range []struct {
+		d *string
+		s string
+	}{
+		{&dst.Issuer, src.Issuer}, {&dst.Listen, src.Listen}, {&dst.DatabaseURL, src.DatabaseURL},
+		{&dst.MasterKey, src.MasterKey}, {&dst.SMS, src.SMS},
+	} {
+		if p.s != "" {
+			*p.d = p.s
+		}
+	}
+}
+
+// masterKey returns the master key. In development with SQLite it is kept
+// in a file next to the database; with PostgreSQL it must be given.
+func (c config) masterKey() ([]byte, error) {
+	if c.MasterKey != "" {
+		return keys.DecodeMasterKey(c.MasterKey)
+	}
+	path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:")
+	if !ok {
+		return nil, fmt.Errorf("DINHDANH_MASTER_KEY is required with %s databases", strings.SplitN(c.DatabaseURL, ":", 2)[0])
+	}
+	return keys.LoadOrCreateMasterKeyFile(filepath.Join(filepath.Dir(path), "dinhdanh.masterkey"))
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/dinhdanh/dinhdanh/cmd/dinhdanh/app"
+	"github.com/dinhdanh/dinhdanh/cmd/exam-portal/portal"
+	"github.com/dinhdanh/dinhdanh/identity"
+	"github.com/dinhdanh/dinhdanh/provider"
+)
+
+// Demo data: fictional citizens with well-formed numbers (DOMAIN.md).
+var demoCitizens = []identity.Citizen{
+	{PIN: "001095012345", FullName: "Nguyễn Văn An", Birthdate: "1995-03-14", Gender: identity.Male, Phone: "+84912345678", Email: "an.nguyen@example.vn", PermanentAddress: "Số 12 phố Tràng Tiền, phường Hoàn Kiếm, Hà Nội", ProvinceCode: "01"},
+	{PIN: "079304123456", FullName: "Trần Thị Bích Ngọc", Birthdate: "2004-08-21", Gender: identity.Female, Phone: "+84903123456", Email: "ngoc.tran@example.vn", PermanentAddress: "45 Lê Lợi, phường Bến Thành, TP. Hồ Chí Minh", ProvinceCode: "79"},
+	{PIN: "040207654321", FullName: "Lê Minh Khoa", Birthdate: "2007-05-02", Gender: identity.Male, Phone: "+84987654321", Email: "khoa.le@example.vn", PermanentAddress: "Xóm 3, xã Nghi Phong, Nghệ An", ProvinceCode: "40"},
+	{PIN: "048188000777", FullName: "Phạm Thị Hoa", Birthdate: "1988-11-30", Gender: identity.Female, Phone: "+84935000777", Email: "hoa.pham@example.vn", PermanentAddress: "78 Bạch Đằng, phường Hải Châu, Đà Nẵng", ProvinceCode: "48"},
+}
+
+// demoPassword logs in every demo account except Lê Minh Khoa's, which
+// shows the first-login password change.
+const (
+	demoPassword       = "matkhau-demo-2026"
+	demoFirstLoginPIN  = "040207654321"
+	demoPortalClientID = "exam-portal"
+	// A fixed secret so the demo portal and provider agree without setup;
+	// a real client gets a generated one from `clients create`.
+	demoPortalSecret = "demo-exam-portal-secret-not-for-production-use-0001"
+)
+
+func demoCommand(g *globalFlags) *cobra.Command {
+	var portalAddr, portalURL string
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Serve the provider with demo citizens and the exam portal on :8081",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			a, c, err := openApp(ctx, g, true)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if err := seedDemo(ctx, a, portalURL+"/callback"); err != nil {
+				return fmt.Errorf("seeding demo data: %w", err)
+			}
+			p, err := portal.New(ctx, portal.Config{Issuer: c.Issuer, ClientID: demoPortalClientID, ClientSecret: demoPortalSecret, RedirectURL: portalURL + "/callback", Logger: newLogger()})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), `dinhdanh demo
+  provider:    %s   (sent SMS: %s/dev/sms)
+  exam portal: %s
+  log in with ID number 001095012345 and password %s
+  (040207654321 with the same password shows the first-login password change)
+`, c.Issuer, c.Issuer, portalURL, demoPassword)
+			eg, ctx := errgroup.WithContext(ctx)
+			eg.Go(func() error { return serve(ctx, c.Listen, a.Handler(), a) })
+			eg.Go(func() error { return serve(ctx, portalAddr, p, nil) })
+			return eg.Wait()
+		},
+	}
+	cmd.Flags().StringVar(&portalAddr, "portal-listen", ":8081", "exam portal listen address")
+	cmd.Flags().StringVar(&portalURL, "portal-url", "http://localhost:8081", "exam portal base URL")
+	return cmd
+}
+
+// seedDemo is idempotent: it can run on every start.
+func seedDemo(ctx context.Context, a *app.App, portalCallback string) error {
+	now := time.Now()
+	cits := make([]identity.Citizen, len(demoCitizens))
+	copy(cits, demoCitizens)
+	for i := range cits {
+		cits[i].Source = "demo"
+		cits[i].UpdatedAt = now
+	}
+	if _, _, _, err := a.Store.UpsertCitizens(ctx, cits); err != nil {
+		return err
+	}
+	for _, c := range cits {
+		acc, _, err := a.Auth.Issue(ctx, c.PIN, demoPassword, identity.Level2)
+		if errors.Is(err, identity.ErrAlreadyExists) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if c.PIN != demoFirstLoginPIN {
+			if err := a.Store.UpdatePassword(ctx, acc.ID, acc.PasswordHash, false, now); err != nil {
+				return err
+			}
+		}
+	}
+	client, _, err := provider.BuildClient(provider.ClientSpec{
+		ID:           demoPortalClientID,
+		Name:         "Cổng đăng ký thi tốt nghiệp THPT (Bộ Giáo dục và Đào tạo)",
+		RedirectURIs: []string{portalCallback},
+		GrantTypes:   []string{"authorization_code", "refresh_token"},
+		Scopes:       []string{"openid", "profile", "email", "phone", "address", "vn_id", "offline_access"},
+		Secret:       demoPortalSecret,
+		Purpose:      "Điền sẵn phiếu đăng ký dự thi tốt nghiệp THPT",
+	}, a.Secrets.ClientSecrets, now)
+	if err != nil {
+		return err
+	}
+	if err := a.Store.CreateClient(ctx, client); err != nil && !errors.Is(err, identity.ErrAlreadyExists) {
+		return err
+	}
+	return nil
+}
+
+var _ http.Handler = (*portal.Portal)(nil)

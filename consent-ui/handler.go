@@ -1,0 +1,495 @@
+// Package consentui renders everything a person sees: login, first-login
+// password change, consent and error pages. Templates are embedded;
+// Vietnamese first, English second.
+package consentui
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/mux"
+
+	"github.com/dinhdanh/dinhdanh/identity"
+	"github.com/dinhdanh/dinhdanh/provider"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// Flow is what the pages need from the protocol side.
+type Flow interface {
+	Pending(ctx context.Context, interactionID string) (provider.Pending, error)
+	LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string) error
+	Decide(ctx context.Context, interactionID string, allow bool) error
+	SessionAccount(r *http.Request) (string, bool)
+}
+
+// Config wires the pages.
+type Config struct {
+	Flow    Flow
+	Auth    *identity.Authenticator
+	CSRFKey []byte // ≥32 bytes
+	Secure  bool   // Secure cookies (https issuer)
+	Logger  *slog.Logger
+	// DevSMS, when set, serves the messages of the log SMS sender at
+	// /dev/sms (development only).
+	DevSMS *identity.LogSMSSender
+}
+
+// Handler serves the pages.
+type Handler struct {
+	flow    Flow
+	auth    *identity.Authenticator
+	csrfKey []byte
+	secure  bool
+	log     *slog.Logger
+	devSMS  *identity.LogSMSSender
+	pages   map[string]*template.Template
+	css     []byte
+}
+
+// Limits on form input: far above any real value, far below anything
+// that could hurt.
+const (
+	maxFormBytes   = 16 << 10
+	maxIDNumberLen = 32
+	maxPasswordLen = 128
+	ticketLifetime = 10 * time.Minute
+)
+
+// New parses the templates once.
+func New(cfg Config) (*Handler, error) {
+	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	funcs := template.FuncMap{"t": T}
+	for _, name := range []string{"login", "password", "consent", "error", "account", "devsms"} {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		h.pages[name] = t
+	}
+	css, err := templateFS.ReadFile("templates/style.css")
+	if err != nil {
+		return nil, err
+	}
+	h.css = css
+	return h, nil
+}
+
+// Mount registers the pages on r.
+func (h *Handler) Mount(r *mux.Router) {
+	r.Handle(provider.PathLogin, h.page(h.getLogin)).Methods(http.MethodGet)
+	r.Handle(provider.PathLogin, h.page(h.postLogin)).Methods(http.MethodPost)
+	r.Handle(provider.PathPassword, h.page(h.postPassword)).Methods(http.MethodPost)
+	r.Handle(provider.PathConsent, h.page(h.getConsent)).Methods(http.MethodGet)
+	r.Handle(provider.PathConsent, h.page(h.postConsent)).Methods(http.MethodPost)
+	r.Handle("/account", h.page(h.getAccount)).Methods(http.MethodGet)
+	r.HandleFunc("/assets/style.css", h.serveCSS).Methods(http.MethodGet)
+	if h.devSMS != nil {
+		r.Handle("/dev/sms", h.page(h.getDevSMS)).Methods(http.MethodGet)
+	}
+}
+
+// page adds the headers every page needs: no framing (clickjacking), a
+// strict CSP, no caching of personal data; and bounds the request body.
+func (h *Handler) page(fn http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cache-Control", "no-store")
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			if err := r.ParseForm(); err != nil {
+				h.renderError(w, r, pickLang(r, ""), http.StatusRequestEntityTooLarge, "too_long", "")
+				return
+			}
+		}
+		fn(w, r)
+	})
+}
+
+func (h *Handler) serveCSS(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	_, _ = w.Write(h.css)
+}
+
+// view is the data every template gets.
+type view struct {
+	Lang         string
+	Title        string
+	OtherLangURL string
+	CSRF         string
+	Interaction  string
+	Error        string
+	// login
+	ClientName string
+	IDNumber   string
+	// password
+	Ticket string
+	// consent
+	LogoURI string
+	Purpose string
+	Scopes  []scopeView
+	// error
+	Code   string
+	Detail string
+	// dev
+	Messages []identity.SMSMessage
+}
+
+type scopeView struct {
+	Label  string
+	Claims []string
+}
+
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+	other := T(v.Lang, "lang.other_code")
+	q := r.URL.Query()
+	q.Set("lang", other)
+	if v.Interaction != "" {
+		q.Set("interaction", v.Interaction)
+	}
+	path := r.URL.Path
+	if r.Method != http.MethodGet {
+		// After a POST, offer the GET form of the page.
+		path = provider.PathLogin
+		if name == "consent" {
+			path = provider.PathConsent
+		}
+	}
+	v.OtherLangURL = path + "?" + q.Encode()
+	if v.Title == "" {
+		v.Title = T(v.Lang, name+".title")
+	}
+	var buf bytes.Buffer
+	if err := h.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+		h.log.Error("template failed", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// ErrorPage is the provider's callback for errors shown to a person.
+func (h *Handler) ErrorPage(w http.ResponseWriter, r *http.Request, status int, code, description string) {
+	h.page(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.renderError(w, r, pickLang(r, ""), status, code, description)
+	})).ServeHTTP(w, r)
+}
+
+func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, lang string, status int, code, detail string) {
+	msg := T(lang, "err."+code)
+	if msg == "err."+code {
+		msg = T(lang, "err.generic")
+	}
+	h.render(w, r, status, "error", view{Lang: lang, Error: msg, Code: code, Detail: detail})
+}
+
+// pending loads the interaction named in the request, or renders why not.
+func (h *Handler) pending(w http.ResponseWriter, r *http.Request, id string) (provider.Pending, bool) {
+	p, err := h.flow.Pending(r.Context(), id)
+	if err != nil {
+		status, code := http.StatusBadRequest, "interaction_expired"
+		if !errors.Is(err, identity.ErrNotFound) {
+			h.log.Error("loading interaction failed", "err", err)
+			status, code = http.StatusInternalServerError, "server_error"
+		}
+		h.renderError(w, r, pickLang(r, ""), status, code, "")
+		return p, false
+	}
+	return p, true
+}
+
+func (h *Handler) getLogin(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("interaction")
+	v := view{CSRF: h.csrfToken(w, r), Interaction: id}
+	if id != "" {
+		p, ok := h.pending(w, r, id)
+		if !ok {
+			return
+		}
+		v.ClientName = p.Client.Name
+		v.Lang = pickLang(r, p.UILocales)
+		// OIDC Core §3.1.2.1 login_hint: prefill only a plausible number.
+		if hint := strings.TrimSpace(p.LoginHint); len(hint) <= maxIDNumberLen && isDigitsDotsSpaces(hint) {
+			v.IDNumber = hint
+		}
+	} else {
+		v.Lang = pickLang(r, "")
+	}
+	h.render(w, r, http.StatusOK, "login", v)
+}
+
+func isDigitsDotsSpaces(s string) bool {
+	for _, c := range s {
+		if (c < '0' || c > '9') && c != '.' && c != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r, "")
+	if !h.csrfValid(r) {
+		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
+		return
+	}
+	id := r.PostFormValue("interaction")
+	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: id}
+	if id != "" {
+		p, ok := h.pending(w, r, id)
+		if !ok {
+			return
+		}
+		v.ClientName = p.Client.Name
+	}
+	idNumber, password := strings.TrimSpace(r.PostFormValue("id_number")), r.PostFormValue("password")
+	switch {
+	case !utf8.ValidString(idNumber) || !utf8.ValidString(password):
+		v.Error = T(lang, "err.bad_utf8")
+	case len(idNumber) > maxIDNumberLen || len(password) > maxPasswordLen:
+		v.Error = T(lang, "err.too_long")
+	case idNumber == "" || password == "":
+		v.Error = T(lang, "login.missing")
+	}
+	if v.Error != "" {
+		if utf8.ValidString(idNumber) && len(idNumber) <= maxIDNumberLen {
+			v.IDNumber = idNumber
+		}
+		h.render(w, r, http.StatusBadRequest, "login", v)
+		return
+	}
+	v.IDNumber = idNumber
+	acc, err := h.auth.Login(r.Context(), idNumber, password)
+	var formatErr identity.LocalizedError
+	switch {
+	case errors.As(err, &formatErr):
+		v.Error = localized(formatErr, lang)
+		h.render(w, r, http.StatusBadRequest, "login", v)
+		return
+	case errors.Is(err, identity.ErrBadCredentials):
+		v.Error = T(lang, "login.bad")
+		h.render(w, r, http.StatusUnauthorized, "login", v)
+		return
+	case err != nil:
+		h.log.Error("login failed", "err", err)
+		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+		return
+	}
+	if acc.MustChangePassword {
+		h.render(w, r, http.StatusOK, "password", view{Lang: lang, CSRF: v.CSRF, Interaction: id, Ticket: h.passwordTicket(r, acc.ID)})
+		return
+	}
+	h.completeLogin(w, r, lang, id, acc.ID)
+}
+
+func localized(e identity.LocalizedError, lang string) string {
+	if lang == langEN {
+		return e.MessageEN()
+	}
+	return e.MessageVI()
+}
+
+func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, lang, interaction, accountID string) {
+	if err := h.flow.LoggedIn(w, r, interaction, accountID, []string{"pwd"}); err != nil {
+		if errors.Is(err, identity.ErrNotFound) {
+			h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
+			return
+		}
+		h.log.Error("starting session failed", "err", err)
+		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+		return
+	}
+	h.log.Info("login", "account", accountID)
+	if interaction == "" {
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, provider.ContinueURL(interaction), http.StatusSeeOther)
+}
+
+// passwordTicket proves, for a few minutes and to this browser only, that
+// the current password was verified, so the change form need not ask for
+// it again. It is bound to the CSRF cookie.
+func (h *Handler) passwordTicket(r *http.Request, accountID string) string {
+	payload := accountID + "|" + strconv.FormatInt(time.Now().Add(ticketLifetime).Unix(), 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + h.ticketMAC(r, payload)
+}
+
+func (h *Handler) ticketMAC(r *http.Request, payload string) string {
+	bind := ""
+	if c, err := r.Cookie(csrfCookie); err == nil {
+		bind = c.Value
+	}
+	mac := hmac.New(sha256.New, h.csrfKey)
+	mac.Write([]byte("pwticket\x00" + bind + "\x00" + payload))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+func (h *Handler) checkTicket(r *http.Request, ticket string) (string, bool) {
+	enc, mac, ok := strings.Cut(ticket, ".")
+	if !ok {
+		return "", false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil || !hmac.Equal([]byte(mac), []byte(h.ticketMAC(r, string(raw)))) {
+		return "", false
+	}
+	accountID, exp, ok := strings.Cut(string(raw), "|")
+	expUnix, err := strconv.ParseInt(exp, 10, 64)
+	if !ok || err != nil || time.Now().Unix() > expUnix {
+		return "", false
+	}
+	return accountID, true
+}
+
+func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r, "")
+	if !h.csrfValid(r) {
+		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
+		return
+	}
+	id := r.PostFormValue("interaction")
+	ticket := r.PostFormValue("ticket")
+	accountID, ok := h.checkTicket(r, ticket)
+	if !ok {
+		h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
+		return
+	}
+	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: id, Ticket: ticket}
+	pw, confirm := r.PostFormValue("new_password"), r.PostFormValue("confirm_password")
+	switch {
+	case !utf8.ValidString(pw):
+		v.Error = T(lang, "err.bad_utf8")
+	case len(pw) > maxPasswordLen:
+		v.Error = T(lang, "err.too_long")
+	case pw != confirm:
+		v.Error = T(lang, "password.mismatch")
+	}
+	if v.Error == "" {
+		err := h.auth.ChangePassword(r.Context(), accountID, pw)
+		var policy identity.LocalizedError
+		switch {
+		case errors.As(err, &policy):
+			v.Error = localized(policy, lang)
+		case err != nil:
+			h.log.Error("password change failed", "account", accountID, "err", err)
+			h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+			return
+		}
+	}
+	if v.Error != "" {
+		h.render(w, r, http.StatusBadRequest, "password", v)
+		return
+	}
+	h.log.Info("password changed", "account", accountID)
+	h.completeLogin(w, r, lang, id, accountID)
+}
+
+func (h *Handler) getConsent(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("interaction")
+	p, ok := h.pending(w, r, id)
+	if !ok {
+		return
+	}
+	if !p.LoggedIn {
+		http.Redirect(w, r, provider.PathLogin+"?interaction="+url.QueryEscape(id), http.StatusSeeOther)
+		return
+	}
+	lang := pickLang(r, p.UILocales)
+	h.render(w, r, http.StatusOK, "consent", h.consentView(w, r, lang, p))
+}
+
+func (h *Handler) consentView(w http.ResponseWriter, r *http.Request, lang string, p provider.Pending) view {
+	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: p.ID, ClientName: p.Client.Name, Purpose: p.Client.Purpose}
+	if strings.HasPrefix(p.Client.LogoURI, "https://") {
+		v.LogoURI = p.Client.LogoURI
+	}
+	for _, s := range identity.Scopes {
+		if !contains(p.Scopes, s.Name) {
+			continue
+		}
+		sv := scopeView{Label: s.LabelVI}
+		if lang == langEN {
+			sv.Label = s.LabelEN
+		}
+		for _, c := range identity.ClaimsForScopes([]string{s.Name}) {
+			if lang == langEN {
+				sv.Claims = append(sv.Claims, c.LabelEN)
+			} else {
+				sv.Claims = append(sv.Claims, c.LabelVI)
+			}
+		}
+		v.Scopes = append(v.Scopes, sv)
+	}
+	return v
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r, "")
+	if !h.csrfValid(r) {
+		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
+		return
+	}
+	id := r.PostFormValue("interaction")
+	decision := r.PostFormValue("decision")
+	if decision != "allow" && decision != "deny" {
+		h.renderError(w, r, lang, http.StatusBadRequest, "generic", "")
+		return
+	}
+	if err := h.flow.Decide(r.Context(), id, decision == "allow"); err != nil {
+		if errors.Is(err, identity.ErrNotFound) {
+			h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
+			return
+		}
+		h.log.Error("recording consent failed", "err", err)
+		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+		return
+	}
+	http.Redirect(w, r, provider.ContinueURL(id), http.StatusSeeOther)
+}
+
+func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r, "")
+	if _, ok := h.flow.SessionAccount(r); !ok {
+		http.Redirect(w, r, provider.PathLogin, http.StatusSeeOther)
+		return
+	}
+	h.render(w, r, http.StatusOK, "account", view{Lang: lang})
+}
+
+func (h *Handler) getDevSMS(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "devsms", view{Lang: pickLang(r, ""), Title: "SMS", Messages: h.devSMS.Recent()})
+}

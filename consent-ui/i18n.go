@@ -1,0 +1,135 @@
+package consentui
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Languages: Vietnamese first, English second.
+const (
+	langVI = "vi"
+	langEN = "en"
+)
+
+// pickLang chooses the page language: ui_locales of the request (OIDC Core
+// §3.1.2.1), then ?lang=, then Accept-Language; Vietnamese by default.
+func pickLang(r *http.Request, uiLocales string) string {
+	for _, l := range strings.Fields(uiLocales) {
+		if l := normalizeLang(l); l != "" {
+			return l
+		}
+	}
+	if l := normalizeLang(r.URL.Query().Get("lang")); l != "" {
+		return l
+	}
+	if l := normalizeLang(r.PostFormValue("lang")); l != "" {
+		return l
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+		if l := normalizeLang(tag); l != "" {
+			return l
+		}
+	}
+	return langVI
+}
+
+func normalizeLang(tag string) string {
+	tag = strings.ToLower(tag)
+	switch {
+	case tag == "vi" || strings.HasPrefix(tag, "vi-"):
+		return langVI
+	case tag == "en" || strings.HasPrefix(tag, "en-"):
+		return langEN
+	}
+	return ""
+}
+
+// messages holds every string a page shows, by language.
+var messages = map[string]map[string]string{
+	langVI: {
+		"app":                     "Định danh điện tử",
+		"login.title":             "Đăng nhập",
+		"login.lead":              "Đăng nhập bằng tài khoản định danh điện tử để tiếp tục đến",
+		"login.id_number":         "Số định danh cá nhân (12 chữ số)",
+		"login.password":          "Mật khẩu",
+		"login.submit":            "Đăng nhập",
+		"login.bad":               "Số định danh hoặc mật khẩu không đúng.",
+		"login.missing":           "Vui lòng nhập số định danh và mật khẩu.",
+		"password.title":          "Đổi mật khẩu",
+		"password.lead":           "Đây là lần đăng nhập đầu tiên. Vui lòng đặt mật khẩu mới thay cho mật khẩu đã gửi qua SMS.",
+		"password.new":            "Mật khẩu mới (ít nhất 10 ký tự)",
+		"password.confirm":        "Nhập lại mật khẩu mới",
+		"password.submit":         "Lưu mật khẩu và tiếp tục",
+		"password.mismatch":       "Hai mật khẩu không khớp.",
+		"consent.title":           "Chia sẻ thông tin",
+		"consent.lead":            "muốn nhận các thông tin sau của bạn:",
+		"consent.purpose":         "Mục đích",
+		"consent.allow":           "Đồng ý chia sẻ",
+		"consent.deny":            "Từ chối",
+		"consent.note":            "Bạn có thể rút lại sự đồng ý bất cứ lúc nào trong trang tài khoản.",
+		"error.title":             "Không thể tiếp tục",
+		"error.back":              "Vui lòng quay lại trang dịch vụ và thử lại.",
+		"err.invalid_client":      "Dịch vụ yêu cầu đăng nhập chưa được đăng ký với hệ thống định danh điện tử.",
+		"err.invalid_request":     "Yêu cầu đăng nhập không hợp lệ: địa chỉ chuyển hướng hoặc tham số không đúng với đăng ký của dịch vụ.",
+		"err.interaction_expired": "Phiên đăng nhập đã hết hạn hoặc không tồn tại.",
+		"err.csrf":                "Biểu mẫu đã hết hạn. Vui lòng tải lại trang và thử lại.",
+		"err.not_found":           "Không tìm thấy trang.",
+		"err.server_error":        "Hệ thống đang gặp sự cố. Vui lòng thử lại sau ít phút.",
+		"err.generic":             "Yêu cầu không hợp lệ.",
+		"err.too_long":            "Dữ liệu nhập quá dài.",
+		"err.bad_utf8":            "Dữ liệu nhập chứa ký tự không hợp lệ.",
+		"account.title":           "Tài khoản của tôi",
+		"account.lead":            "Bạn đang đăng nhập.",
+		"lang.other":              "English",
+		"lang.other_code":         "en",
+	},
+	langEN: {
+		"app":                     "Electronic identity",
+		"login.title":             "Log in",
+		"login.lead":              "Log in with your electronic-identity account to continue to",
+		"login.id_number":         "Personal identification number (12 digits)",
+		"login.password":          "Password",
+		"login.submit":            "Log in",
+		"login.bad":               "Wrong identification number or password.",
+		"login.missing":           "Please enter your identification number and password.",
+		"password.title":          "Change your password",
+		"password.lead":           "This is your first login. Please choose a new password to replace the one sent by SMS.",
+		"password.new":            "New password (at least 10 characters)",
+		"password.confirm":        "Repeat the new password",
+		"password.submit":         "Save password and continue",
+		"password.mismatch":       "The two passwords differ.",
+		"consent.title":           "Share your data",
+		"consent.lead":            "asks for the following data about you:",
+		"consent.purpose":         "Purpose",
+		"consent.allow":           "Allow",
+		"consent.deny":            "Deny",
+		"consent.note":            "You can withdraw your consent at any time from your account page.",
+		"error.title":             "Cannot continue",
+		"error.back":              "Please go back to the service and try again.",
+		"err.invalid_client":      "The service that sent you here is not registered with the electronic-identity system.",
+		"err.invalid_request":     "The login request is invalid: its redirect address or parameters do not match the service's registration.",
+		"err.interaction_expired": "This login has expired or does not exist.",
+		"err.csrf":                "The form has expired. Please reload the page and try again.",
+		"err.not_found":           "Page not found.",
+		"err.server_error":        "The system is having trouble. Please try again in a few minutes.",
+		"err.generic":             "The request is invalid.",
+		"err.too_long":            "The input is too long.",
+		"err.bad_utf8":            "The input contains invalid characters.",
+		"account.title":           "My account",
+		"account.lead":            "You are logged in.",
+		"lang.other":              "Tiếng Việt",
+		"lang.other_code":         "vi",
+	},
+}
+
+// T returns the message for key in lang.
+func T(lang, key string) string {
+	if m, ok := messages[lang][key]; ok {
+		return m
+	}
+	if m, ok := messages[langVI][key]; ok {
+		return m
+	}
+	return key
+}

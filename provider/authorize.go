@@ -1,0 +1,440 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ory/fosite"
+
+	"github.com/dinhdanh/dinhdanh/identity"
+)
+
+const sessionCookie = "dd_session"
+
+// handleAuthorize is the authorization endpoint (RFC 6749 §3.1, OIDC Core
+// §3.1.2). fosite validates the request; we decide whether the citizen
+// must log in or consent, and send them to the page that asks.
+func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ar, err := p.oauth.NewAuthorizeRequest(ctx, r)
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, err)
+		return
+	}
+	p.decide(w, r, ar, nil)
+}
+
+// handleContinue resumes an authorization request after a page has done
+// its part. The stored parameters are validated again from scratch.
+func (p *Provider) handleContinue(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	it, err := p.store.GetInteraction(ctx, r.URL.Query().Get("interaction"), p.cfg.Now())
+	if err != nil {
+		p.interactionGone(w, r, err)
+		return
+	}
+	form, err := url.ParseQuery(it.Form)
+	if err != nil {
+		p.cfg.ErrorPage(w, r, http.StatusBadRequest, "invalid_request", "")
+		return
+	}
+	resumed := r.Clone(ctx)
+	resumed.Method = http.MethodGet
+	resumed.URL.RawQuery = form.Encode()
+	resumed.Form, resumed.PostForm = nil, nil
+	resumed.Body = http.NoBody
+	ar, err := p.oauth.NewAuthorizeRequest(ctx, resumed)
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, err)
+		return
+	}
+	if ar.GetClient().GetID() != it.ClientID {
+		p.cfg.ErrorPage(w, r, http.StatusBadRequest, "invalid_request", "")
+		return
+	}
+	p.decide(w, r, ar, &it)
+}
+
+func (p *Provider) interactionGone(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, identity.ErrNotFound) {
+		p.cfg.ErrorPage(w, r, http.StatusBadRequest, "interaction_expired", "")
+		return
+	}
+	p.serverError(w, r, err)
+}
+
+func (p *Provider) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	p.cfg.Logger.Error("internal error", "path", r.URL.Path, "err", err)
+	p.cfg.ErrorPage(w, r, http.StatusInternalServerError, "server_error", "")
+}
+
+// prompts parses the space-separated prompt parameter (OIDC Core §3.1.2.1).
+func prompts(ar fosite.AuthorizeRequester) []string {
+	return strings.Fields(ar.GetRequestForm().Get("prompt"))
+}
+
+// decide walks the citizen through login and consent, then answers.
+// it is nil on the first pass of a request.
+func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, it *identity.Interaction) {
+	ctx := r.Context()
+	now := p.cfg.Now()
+	client, ok := ar.GetClient().(*identity.Client)
+	if !ok {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithDebug("unexpected client type"))
+		return
+	}
+	prompt := prompts(ar)
+	if slices.Contains(prompt, "none") && len(prompt) > 1 {
+		// OIDC Core §3.1.2.1: none with any other value is an error.
+		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("The prompt value 'none' must not be combined with other values."))
+		return
+	}
+
+	auth, authenticated := p.authentication(r, ar, it, now)
+	if !authenticated {
+		if slices.Contains(prompt, "none") {
+			p.writeAuthorizeError(w, r, ar, fosite.ErrLoginRequired.WithHint("The citizen is not logged in."))
+			return
+		}
+		p.sendToPage(w, r, ar, it, PathLogin)
+		return
+	}
+
+	if it != nil && it.Decision == "deny" {
+		_ = p.store.DeleteInteraction(ctx, it.ID)
+		p.writeAuthorizeError(w, r, ar, fosite.ErrAccessDenied.WithHint("The citizen declined to share the requested data."))
+		return
+	}
+	requested := supportedScopes(ar.GetRequestedScopes())
+	consented := it != nil && it.Decision == "allow"
+	if !consented && !slices.Contains(prompt, "consent") {
+		grant, err := p.store.GetConsent(ctx, auth.AccountID, client.ID)
+		switch {
+		case err == nil:
+			consented = covers(grant.Scopes, requested)
+		case !errors.Is(err, identity.ErrNotFound):
+			p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+			return
+		}
+	}
+	if !consented {
+		if slices.Contains(prompt, "none") {
+			p.writeAuthorizeError(w, r, ar, fosite.ErrConsentRequired.WithHint("The citizen has not consented to this request."))
+			return
+		}
+		p.sendToPage(w, r, ar, it, PathConsent)
+		return
+	}
+	p.finish(w, r, ar, it, client, auth, requested)
+}
+
+// authentication returns who is logged in for this request, if anyone
+// satisfies it: a login completed within this very interaction, or an
+// existing session that prompt=login and max_age (OIDC Core §3.1.2.1) do
+// not rule out.
+func (p *Provider) authentication(r *http.Request, ar fosite.AuthorizeRequester, it *identity.Interaction, now time.Time) (identity.AuthSession, bool) {
+	sess, err := p.currentSession(r, now)
+	if it != nil && !it.AuthTime.IsZero() {
+		if err == nil && sess.AccountID == it.AccountID {
+			return sess, true
+		}
+		return identity.AuthSession{AccountID: it.AccountID, AuthTime: it.AuthTime, ACR: ACRLevel1, AMR: []string{"pwd"}}, true
+	}
+	if err != nil {
+		return identity.AuthSession{}, false
+	}
+	if slices.Contains(prompts(ar), "login") {
+		return identity.AuthSession{}, false
+	}
+	if raw := ar.GetRequestForm().Get("max_age"); raw != "" {
+		maxAge, perr := strconv.ParseInt(raw, 10, 64)
+		if perr == nil && maxAge >= 0 && now.Sub(sess.AuthTime) > time.Duration(maxAge)*time.Second {
+			return identity.AuthSession{}, false
+		}
+	}
+	return sess, true
+}
+
+// currentSession loads the browser's SSO session from its cookie.
+func (p *Provider) currentSession(r *http.Request, now time.Time) (identity.AuthSession, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return identity.AuthSession{}, identity.ErrNotFound
+	}
+	return p.store.GetAuthSession(r.Context(), hashToken(c.Value), now)
+}
+
+// sendToPage stores the request as an interaction (once) and redirects the
+// browser to a page of consent-ui.
+func (p *Provider) sendToPage(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, it *identity.Interaction, page string) {
+	ctx := r.Context()
+	if it == nil {
+		now := p.cfg.Now()
+		form := url.Values{}
+		for k, v := range ar.GetRequestForm() {
+			// The parameters were already taken from a request object or a
+			// pushed request; resuming must not fetch or consume them again.
+			if k == "request" || k == "request_uri" {
+				continue
+			}
+			form[k] = v
+		}
+		it = &identity.Interaction{
+			ID:        identity.NewID(),
+			ClientID:  ar.GetClient().GetID(),
+			Form:      form.Encode(),
+			CreatedAt: now,
+			ExpiresAt: now.Add(p.cfg.InteractionLifespan),
+		}
+		if err := p.store.CreateInteraction(ctx, *it); err != nil {
+			p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+			return
+		}
+	}
+	target := page + "?interaction=" + url.QueryEscape(it.ID)
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// finish issues the authorization response (RFC 6749 §4.1.2).
+func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, it *identity.Interaction, client *identity.Client, auth identity.AuthSession, scopes []string) {
+	ctx := r.Context()
+	for _, s := range scopes {
+		ar.GrantScope(s)
+	}
+	ar.GrantAudience(client.ID)
+
+	requestedAt := ar.GetRequestedAt()
+	if it != nil {
+		requestedAt = it.CreatedAt
+	}
+	sess := newSession()
+	sess.AccountID = auth.AccountID
+	sess.Subject = p.subjectFor(client, auth.AccountID)
+	claims := sess.IDTokenClaims()
+	claims.Subject = sess.Subject
+	claims.Issuer = p.cfg.Issuer
+	claims.AuthTime = truncateSecond(auth.AuthTime)
+	// fosite compares auth_time with the request time for prompt=login.
+	claims.RequestedAt = truncateSecond(requestedAt)
+	claims.AuthenticationContextClassReference = auth.ACR
+	claims.AuthenticationMethodsReferences = auth.AMR
+	claims.Extra = map[string]any{}
+
+	resp, err := p.oauth.NewAuthorizeResponse(ctx, ar, sess)
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, err)
+		return
+	}
+	if it != nil {
+		_ = p.store.DeleteInteraction(ctx, it.ID)
+	}
+	// RFC 9207 §2: the issuer identifier in every authorization response.
+	resp.AddParameter("iss", p.cfg.Issuer)
+	p.oauth.WriteAuthorizeResponse(ctx, w, ar, resp)
+}
+
+// writeAuthorizeError answers an authorization request with an error. When
+// the client or its redirect URI could not be verified, the browser is
+// never redirected (RFC 6749 §4.1.2.1): a page explains the problem.
+// Otherwise the error goes to the client with `iss` (RFC 9207 §2).
+func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
+	rfcErr := fosite.ErrorToRFC6749Error(err)
+	if rfcErr.ErrorField == fosite.ErrServerError.ErrorField {
+		p.cfg.Logger.Error("authorize failed", "err", rfcErr.WithExposeDebug(true).GetDescription(), "cause", errors.Unwrap(err))
+	}
+	if ar == nil || !ar.IsRedirectURIValid() {
+		p.cfg.ErrorPage(w, r, rfcErr.CodeField, rfcErr.ErrorField, rfcErr.GetDescription())
+		return
+	}
+	params := rfcErr.ToValues()
+	params.Set("state", ar.GetState())
+	params.Set("iss", p.cfg.Issuer)
+	redirect := ar.GetRedirectURI()
+	redirect.Fragment = ""
+	w.Header().Set("Cache-Control", "no-store")
+	if ar.GetResponseMode() == fosite.ResponseModeFormPost {
+		w.Header().Set("Content-Type", "text/html;charset=UTF-8")
+		fosite.WriteAuthorizeFormPostResponse(redirect.String(), params, fosite.DefaultFormPostTemplate, w)
+		return
+	}
+	q := redirect.Query()
+	for k, v := range params {
+		q[k] = v
+	}
+	redirect.RawQuery = q.Encode()
+	http.Redirect(w, r, redirect.String(), http.StatusSeeOther)
+}
+
+// supportedScopes keeps the scopes of the catalog, in request order.
+func supportedScopes(requested fosite.Arguments) []string {
+	out := make([]string, 0, len(requested))
+	for _, s := range requested {
+		if identity.IsSupportedScope(s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func covers(granted, requested []string) bool {
+	for _, s := range requested {
+		if !slices.Contains(granted, s) {
+			return false
+		}
+	}
+	return true
+}
+
+func hashToken(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:])
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ---- what consent-ui calls ----
+
+// Pending describes an interaction for the pages.
+type Pending struct {
+	ID        string
+	Client    identity.Client
+	Scopes    []string // requested and supported, in request order
+	LoginHint string
+	UILocales string
+	AccountID string // set after the password was verified
+	LoggedIn  bool   // the login step is complete
+}
+
+// Pending loads an interaction for a page.
+func (p *Provider) Pending(ctx context.Context, id string) (Pending, error) {
+	it, err := p.store.GetInteraction(ctx, id, p.cfg.Now())
+	if err != nil {
+		return Pending{}, err
+	}
+	form, err := url.ParseQuery(it.Form)
+	if err != nil {
+		return Pending{}, err
+	}
+	c, err := p.store.GetIdentityClient(ctx, it.ClientID)
+	if err != nil {
+		return Pending{}, err
+	}
+	return Pending{
+		ID:        it.ID,
+		Client:    c,
+		Scopes:    supportedScopes(strings.Fields(form.Get("scope"))),
+		LoginHint: form.Get("login_hint"),
+		UILocales: form.Get("ui_locales"),
+		AccountID: it.AccountID,
+		LoggedIn:  !it.AuthTime.IsZero(),
+	}, nil
+}
+
+// ContinueURL is where a page sends the browser when it is done.
+func ContinueURL(interactionID string) string {
+	return pathContinue + "?interaction=" + url.QueryEscape(interactionID)
+}
+
+// LoggedIn completes the login step: it starts the SSO session, sets its
+// cookie and marks the interaction. interactionID may be empty for a
+// login that is not part of an authorization request.
+func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string) error {
+	ctx := r.Context()
+	now := p.cfg.Now()
+	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
+		// A new login replaces the previous session (no session fixation).
+		_ = p.store.DeleteAuthSession(ctx, hashToken(old.Value))
+	}
+	value := randomToken()
+	sess := identity.AuthSession{
+		ID:        hashToken(value),
+		AccountID: accountID,
+		AuthTime:  truncateSecond(now),
+		ACR:       ACRLevel1,
+		AMR:       amr,
+		CreatedAt: now,
+		ExpiresAt: now.Add(p.cfg.SessionLifespan),
+	}
+	if err := p.store.CreateAuthSession(ctx, sess); err != nil {
+		return err
+	}
+	if interactionID != "" {
+		it, err := p.store.GetInteraction(ctx, interactionID, now)
+		if err != nil {
+			return err
+		}
+		it.AccountID = accountID
+		it.AuthTime = sess.AuthTime
+		if err := p.store.UpdateInteraction(ctx, it); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     sessionCookie,
+		Value:    value,
+		Path:     "/",
+		HttpOnly: true,
+		Secure:   p.SecureCookies(),
+		SameSite: http.SameSiteLaxMode,
+		Expires:  sess.ExpiresAt,
+	})
+	return nil
+}
+
+// Decide records the citizen's consent decision. On allow, the grant is
+// stored for (account, client) so the same request later skips the page.
+func (p *Provider) Decide(ctx context.Context, interactionID string, allow bool) error {
+	now := p.cfg.Now()
+	it, err := p.store.GetInteraction(ctx, interactionID, now)
+	if err != nil {
+		return err
+	}
+	if it.AuthTime.IsZero() {
+		return identity.ErrNotFound
+	}
+	if allow {
+		pending, err := p.Pending(ctx, interactionID)
+		if err != nil {
+			return err
+		}
+		scopes := pending.Scopes
+		if old, err := p.store.GetConsent(ctx, it.AccountID, it.ClientID); err == nil {
+			for _, s := range old.Scopes {
+				if !slices.Contains(scopes, s) {
+					scopes = append(scopes, s)
+				}
+			}
+		}
+		grant := identity.ConsentGrant{ID: identity.NewID(), AccountID: it.AccountID, ClientID: it.ClientID, Scopes: scopes, GrantedAt: now}
+		if err := p.store.SaveConsent(ctx, grant); err != nil {
+			return err
+		}
+		it.Decision = "allow"
+	} else {
+		it.Decision = "deny"
+	}
+	return p.store.UpdateInteraction(ctx, it)
+}
+
+// SessionAccount returns the account logged in on this browser, if any.
+func (p *Provider) SessionAccount(r *http.Request) (string, bool) {
+	s, err := p.currentSession(r, p.cfg.Now())
+	if err != nil {
+		return "", false
+	}
+	return s.AccountID, true
+}

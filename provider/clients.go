@@ -1,0 +1,137 @@
+package provider
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/dinhdanh/dinhdanh/identity"
+)
+
+// ClientSpec is a client registration as an operator gives it.
+type ClientSpec struct {
+	ID                     string
+	Name                   string
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	GrantTypes             []string
+	Scopes                 []string
+	Secret                 string // empty: generate one (unless Public)
+	Public                 bool
+	JWKSURI                string
+	PublicSubject          bool
+	LogoURI                string
+	Purpose                string
+}
+
+var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$`)
+
+var supportedGrantTypes = []string{"authorization_code", "refresh_token", "client_credentials"}
+
+// minSecretLen is 43 characters: 32 random bytes in base64url, 256 bits.
+const minSecretLen = 43
+
+// BuildClient validates a registration and returns the client to store and
+// the plain secret, which is shown once and never stored.
+func BuildClient(spec ClientSpec, secretKey []byte, now time.Time) (identity.Client, string, error) {
+	c := identity.Client{
+		ID: spec.ID, Name: spec.Name, Public: spec.Public,
+		RedirectURIs: spec.RedirectURIs, PostLogoutRedirectURIs: spec.PostLogoutRedirectURIs,
+		GrantTypes: spec.GrantTypes, Scopes: spec.Scopes, JWKSURI: spec.JWKSURI,
+		SubjectType: identity.SubjectPairwise, LogoURI: spec.LogoURI, Purpose: spec.Purpose,
+		ResponseTypes: []string{"code"}, CreatedAt: now,
+	}
+	if spec.PublicSubject {
+		c.SubjectType = identity.SubjectPublic
+	}
+	if !clientIDPattern.MatchString(c.ID) {
+		return c, "", fmt.Errorf("client id %q: use 2-64 letters, digits, '.', '_' or '-'", c.ID)
+	}
+	if c.Name == "" {
+		return c, "", fmt.Errorf("client %s: a name is required (it is shown on the consent page)", c.ID)
+	}
+	if len(c.GrantTypes) == 0 {
+		c.GrantTypes = []string{"authorization_code", "refresh_token"}
+	}
+	for _, g := range c.GrantTypes {
+		if !slices.Contains(supportedGrantTypes, g) {
+			return c, "", fmt.Errorf("grant type %q is not supported (use %v)", g, supportedGrantTypes)
+		}
+	}
+	interactive := slices.Contains(c.GrantTypes, "authorization_code")
+	if interactive && len(c.RedirectURIs) == 0 {
+		return c, "", fmt.Errorf("client %s: the authorization_code grant needs at least one --redirect-uri", c.ID)
+	}
+	if !interactive && len(c.RedirectURIs) > 0 {
+		return c, "", fmt.Errorf("client %s: redirect URIs need the authorization_code grant", c.ID)
+	}
+	if !interactive {
+		c.ResponseTypes = nil
+	}
+	for _, u := range append(append([]string{}, c.RedirectURIs...), c.PostLogoutRedirectURIs...) {
+		if err := checkRedirectURI(u); err != nil {
+			return c, "", err
+		}
+	}
+	if len(c.Scopes) == 0 {
+		return c, "", fmt.Errorf("client %s: --scope is required", c.ID)
+	}
+	if interactive && !slices.Contains(c.Scopes, "openid") {
+		return c, "", fmt.Errorf("client %s: an interactive client needs the openid scope", c.ID)
+	}
+	for _, s := range c.Scopes {
+		if !identity.IsSupportedScope(s) && interactive {
+			return c, "", fmt.Errorf("scope %q is not in the claims catalog", s)
+		}
+	}
+	if spec.Public {
+		if spec.Secret != "" || spec.JWKSURI != "" {
+			return c, "", fmt.Errorf("client %s: a public client has no secret and no JWKS", c.ID)
+		}
+		if slices.Contains(c.GrantTypes, "client_credentials") {
+			return c, "", fmt.Errorf("client %s: a public client cannot use client_credentials", c.ID)
+		}
+		c.TokenEndpointAuthMethod = "none"
+		return c, "", nil
+	}
+	if spec.JWKSURI != "" {
+		return c, "", fmt.Errorf("client %s: private_key_jwt clients are not supported yet", c.ID)
+	}
+	secret := spec.Secret
+	if secret == "" {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return c, "", err
+		}
+		secret = base64.RawURLEncoding.EncodeToString(b)
+	} else if len(secret) < minSecretLen {
+		return c, "", fmt.Errorf("client %s: a given secret must be at least %d characters", c.ID, minSecretLen)
+	}
+	c.SecretHash = SecretHasher{Key: secretKey}.sum([]byte(secret))
+	c.TokenEndpointAuthMethod = "client_secret_basic"
+	return c, secret, nil
+}
+
+// checkRedirectURI enforces RFC 6749 §3.1.2: absolute, no fragment; and
+// https except for loopback development clients (RFC 8252 §7.3).
+func checkRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return fmt.Errorf("redirect URI %q must be an absolute URL", raw)
+	}
+	if u.Fragment != "" {
+		return fmt.Errorf("redirect URI %q must not contain a fragment", raw)
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname())) {
+		return fmt.Errorf("redirect URI %q must use https (http only for localhost)", raw)
+	}
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	return h == "localhost" || h == "127.0.0.1" || h == "::1"
+}

@@ -1,0 +1,64 @@
+package provider
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/dinhdanh/dinhdanh/identity"
+)
+
+// buildDiscovery renders the OpenID Provider Metadata once (OpenID Connect
+// Discovery 1.0 §3); it is served from these bytes.
+func (p *Provider) buildDiscovery() ([]byte, error) {
+	iss := p.cfg.Issuer
+	scopes := make([]string, 0, len(identity.Scopes))
+	for _, s := range identity.Scopes {
+		scopes = append(scopes, s.Name)
+	}
+	claims := append([]string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash"}, identity.ClaimNames()...)
+	meta := map[string]any{
+		"issuer":                                        iss,
+		"authorization_endpoint":                        iss + pathAuthorize,
+		"token_endpoint":                                iss + pathToken,
+		"userinfo_endpoint":                             iss + pathUserinfo,
+		"jwks_uri":                                      iss + pathJWKS,
+		"revocation_endpoint":                           iss + pathRevoke,
+		"introspection_endpoint":                        iss + pathIntrospect,
+		"pushed_authorization_request_endpoint":         iss + pathPAR,
+		"scopes_supported":                              scopes,
+		"response_types_supported":                      []string{"code"},
+		"response_modes_supported":                      []string{"query", "form_post"},
+		"grant_types_supported":                         []string{"authorization_code", "refresh_token", "client_credentials"},
+		"subject_types_supported":                       []string{identity.SubjectPairwise, identity.SubjectPublic},
+		"id_token_signing_alg_values_supported":         []string{"RS256"},
+		"userinfo_signing_alg_values_supported":         []string{"none"},
+		"token_endpoint_auth_methods_supported":         []string{"client_secret_basic", "client_secret_post", "none"},
+		"revocation_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post", "none"},
+		"introspection_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"code_challenge_methods_supported":              []string{"S256"},
+		"claims_supported":                              claims,
+		"acr_values_supported":                          []string{ACRLevel1},
+		"prompt_values_supported":                       []string{"none", "login", "consent"},
+		"ui_locales_supported":                          []string{"vi", "en"},
+		"claims_parameter_supported":                    false,
+		"request_parameter_supported":                   false,
+		"request_uri_parameter_supported":               false,
+		"require_pushed_authorization_requests":         false,
+		// RFC 9207 §3.
+		"authorization_response_iss_parameter_supported": true,
+	}
+	return json.Marshal(meta)
+}
+
+func (p *Provider) handleDiscovery(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(p.discovery)
+}
+
+func (p *Provider) handleJWKS(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	// Short cache: relying parties must see a rotated key soon.
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(p.keys.JWKS())
+}

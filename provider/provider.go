@@ -1,0 +1,217 @@
+// Package provider is the OAuth 2.0 / OpenID Connect protocol: fosite
+// composed in one place, the endpoints, the scope → claims policy and
+// pairwise subjects. It renders no HTML of its own: pages come from
+// consent-ui through the ErrorPage callback and the login/consent URLs.
+package provider
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/ory/fosite"
+	"github.com/ory/fosite/compose"
+	"github.com/ory/fosite/handler/oauth2"
+	"github.com/ory/fosite/handler/openid"
+	"github.com/ory/fosite/handler/pkce"
+	fositestorage "github.com/ory/fosite/storage"
+
+	"github.com/dinhdanh/dinhdanh/identity"
+	"github.com/dinhdanh/dinhdanh/keys"
+)
+
+// Store is everything the provider needs from storage. storage.Store
+// satisfies it; the check is at compile time in cmd/.
+type Store interface {
+	fosite.ClientManager
+	oauth2.CoreStorage
+	oauth2.TokenRevocationStorage
+	pkce.PKCERequestStorage
+	openid.OpenIDConnectRequestStorage
+	fosite.PARStorage
+	fositestorage.Transactional
+
+	identity.AccountStore
+	identity.CitizenStore
+	identity.ConsentStore
+	identity.SessionStore
+	identity.InteractionStore
+	identity.ClientStore
+
+	Ping(ctx context.Context) error
+}
+
+// ErrorPage renders an error for a person (HTML, in their language). The
+// provider uses it where the protocol forbids redirecting: an unknown
+// client or a redirect URI that is not registered (RFC 6749 §4.1.2.1).
+type ErrorPage func(w http.ResponseWriter, r *http.Request, status int, code, description string)
+
+// Config holds the provider's settings. Secrets are derived from the
+// master key by the caller.
+type Config struct {
+	Issuer       string
+	GlobalSecret []byte // ≥32 bytes, HMAC key for opaque tokens
+	PairwiseKey  []byte
+	SecretKey    []byte // HMAC key for client secrets
+
+	AccessTokenLifespan  time.Duration
+	RefreshTokenLifespan time.Duration
+	IDTokenLifespan      time.Duration
+	AuthCodeLifespan     time.Duration
+	SessionLifespan      time.Duration
+	InteractionLifespan  time.Duration
+
+	Now       func() time.Time
+	Logger    *slog.Logger
+	ErrorPage ErrorPage
+}
+
+func (c *Config) defaults() {
+	if c.AccessTokenLifespan == 0 {
+		c.AccessTokenLifespan = 15 * time.Minute
+	}
+	if c.RefreshTokenLifespan == 0 {
+		c.RefreshTokenLifespan = 30 * 24 * time.Hour
+	}
+	if c.IDTokenLifespan == 0 {
+		c.IDTokenLifespan = 15 * time.Minute
+	}
+	if c.AuthCodeLifespan == 0 {
+		c.AuthCodeLifespan = time.Minute
+	}
+	if c.SessionLifespan == 0 {
+		c.SessionLifespan = 8 * time.Hour
+	}
+	if c.InteractionLifespan == 0 {
+		c.InteractionLifespan = 30 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Provider serves the protocol endpoints.
+type Provider struct {
+	cfg       Config
+	store     Store
+	keys      *keys.Manager
+	oauth     fosite.OAuth2Provider
+	discovery []byte
+}
+
+// Paths of the pages and of the resume step. Integrators find the
+// protocol endpoints through discovery, never from these constants.
+const (
+	pathAuthorize  = "/oauth2/auth"
+	pathContinue   = "/oauth2/auth/continue"
+	pathToken      = "/oauth2/token"
+	pathUserinfo   = "/userinfo"
+	pathRevoke     = "/oauth2/revoke"
+	pathIntrospect = "/oauth2/introspect"
+	pathPAR        = "/oauth2/par"
+	pathJWKS       = "/jwks.json"
+	pathDiscovery  = "/.well-known/openid-configuration"
+
+	PathLogin    = "/login"
+	PathConsent  = "/consent"
+	PathPassword = "/password"
+)
+
+// New composes fosite with our storage, token strategy and signer.
+func New(cfg Config, store Store, km *keys.Manager) (*Provider, error) {
+	cfg.defaults()
+	fc := &fosite.Config{
+		IDTokenIssuer:         cfg.Issuer,
+		AccessTokenIssuer:     cfg.Issuer,
+		AccessTokenLifespan:   cfg.AccessTokenLifespan,
+		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
+		IDTokenLifespan:       cfg.IDTokenLifespan,
+		AuthorizeCodeLifespan: cfg.AuthCodeLifespan,
+		GlobalSecret:          cfg.GlobalSecret,
+		TokenURL:              cfg.Issuer + pathToken,
+		// PKCE with S256 for every client (RFC 7636; OAuth 2.1 §7.5.1).
+		EnforcePKCE:                    true,
+		EnablePKCEPlainChallengeMethod: false,
+		// Refresh tokens only with offline_access (OIDC Core §11).
+		RefreshTokenScopes:              []string{"offline_access"},
+		ScopeStrategy:                   fosite.ExactScopeStrategy,
+		AudienceMatchingStrategy:        fosite.DefaultAudienceMatchingStrategy,
+		ClientSecretsHasher:             SecretHasher{Key: cfg.SecretKey},
+		MinParameterEntropy:             8,
+		AllowedPromptValues:             []string{"login", "none", "consent"},
+		PushedAuthorizeContextLifespan:  90 * time.Second,
+		PushedAuthorizeRequestURIPrefix: "urn:ietf:params:oauth:request_uri:",
+		SendDebugMessagesToClients:      false,
+		RedirectSecureChecker:           fosite.IsRedirectURISecureStrict,
+	}
+	signer := km.Signer("RS256")
+	strategy := &compose.CommonStrategy{
+		CoreStrategy:               compose.NewOAuth2HMACStrategy(fc),
+		OpenIDConnectTokenStrategy: &openid.DefaultStrategy{Signer: signer, Config: fc},
+		Signer:                     signer,
+	}
+	oauth := compose.Compose(fc, store, strategy,
+		compose.OAuth2AuthorizeExplicitFactory,
+		compose.OAuth2ClientCredentialsGrantFactory,
+		compose.OAuth2RefreshTokenGrantFactory,
+		compose.OpenIDConnectExplicitFactory,
+		compose.OpenIDConnectRefreshFactory,
+		compose.OAuth2TokenIntrospectionFactory,
+		compose.OAuth2TokenRevocationFactory,
+		compose.OAuth2PKCEFactory,
+		compose.PushedAuthorizeHandlerFactory,
+	)
+	p := &Provider{cfg: cfg, store: store, keys: km, oauth: oauth}
+	var err error
+	if p.discovery, err = p.buildDiscovery(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Mount registers the protocol endpoints on r.
+func (p *Provider) Mount(r *mux.Router) {
+	r.HandleFunc(pathDiscovery, p.handleDiscovery).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(pathJWKS, p.handleJWKS).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(pathAuthorize, p.handleAuthorize).Methods(http.MethodGet, http.MethodPost)
+	r.HandleFunc(pathContinue, p.handleContinue).Methods(http.MethodGet)
+	r.HandleFunc(pathToken, p.handleToken).Methods(http.MethodPost)
+	r.HandleFunc(pathUserinfo, p.handleUserinfo).Methods(http.MethodGet, http.MethodPost)
+	r.HandleFunc(pathRevoke, p.handleRevoke).Methods(http.MethodPost)
+	r.HandleFunc(pathIntrospect, p.handleIntrospect).Methods(http.MethodPost)
+	r.HandleFunc(pathPAR, p.handlePAR).Methods(http.MethodPost)
+	r.HandleFunc("/healthz", p.handleHealthz).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/readyz", p.handleReadyz).Methods(http.MethodGet, http.MethodHead)
+}
+
+// Issuer returns the configured issuer URL.
+func (p *Provider) Issuer() string { return p.cfg.Issuer }
+
+// SecureCookies reports whether cookies get the Secure attribute: always
+// when the issuer is https.
+func (p *Provider) SecureCookies() bool {
+	return len(p.cfg.Issuer) > 8 && p.cfg.Issuer[:8] == "https://"
+}
+
+func (p *Provider) handleHealthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (p *Provider) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := p.store.Ping(ctx); err != nil {
+		p.cfg.Logger.Warn("readiness check failed", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("database unreachable\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}

@@ -1,0 +1,60 @@
+package provider
+
+import (
+	"time"
+
+	"github.com/ory/fosite"
+	"github.com/ory/fosite/handler/openid"
+	"github.com/ory/fosite/token/jwt"
+)
+
+// Session is what fosite stores with every code and token. It carries the
+// ID-token claims plus the internal account id, from which userinfo is
+// assembled; it never holds personal data itself.
+type Session struct {
+	*openid.DefaultSession `json:"oidc"`
+	AccountID              string `json:"aid,omitempty"`
+}
+
+var _ openid.Session = (*Session)(nil)
+
+func newSession() *Session {
+	return &Session{DefaultSession: &openid.DefaultSession{
+		Claims:  &jwt.IDTokenClaims{},
+		Headers: &jwt.Headers{},
+	}}
+}
+
+// Clone must return *Session, or fosite's copies lose AccountID.
+func (s *Session) Clone() fosite.Session {
+	if s == nil {
+		return nil
+	}
+	c := &Session{AccountID: s.AccountID}
+	if s.DefaultSession != nil {
+		c.DefaultSession = s.DefaultSession.Clone().(*openid.DefaultSession)
+	}
+	return c
+}
+
+func (s *Session) IDTokenClaims() *jwt.IDTokenClaims {
+	if s.DefaultSession.Claims == nil {
+		s.DefaultSession.Claims = &jwt.IDTokenClaims{}
+	}
+	return s.DefaultSession.Claims
+}
+
+func (s *Session) IDTokenHeaders() *jwt.Headers {
+	if s.DefaultSession.Headers == nil {
+		s.DefaultSession.Headers = &jwt.Headers{}
+	}
+	return s.DefaultSession.Headers
+}
+
+// Assurance levels (DOMAIN.md); the short aliases are accepted on input.
+const (
+	ACRLevel1 = "urn:vn:eid:loa:1"
+	ACRLevel2 = "urn:vn:eid:loa:2"
+)
+
+func truncateSecond(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }

@@ -1,0 +1,88 @@
+package provider
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/ory/fosite"
+
+	"github.com/dinhdanh/dinhdanh/identity"
+)
+
+// handleUserinfo is OIDC Core §5.3. The bearer token comes from the
+// Authorization header or, for POST, the form body (RFC 6750 §2.1, §2.2).
+func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	token := fosite.AccessTokenFromRequest(r)
+	if token == "" {
+		// RFC 6750 §3.1: no error code when no credentials were sent.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+p.cfg.Issuer+`"`)
+		writeJSONError(w, http.StatusUnauthorized, "invalid_request", "An access token is required.")
+		return
+	}
+	sess := newSession()
+	_, ar, err := p.oauth.IntrospectToken(ctx, token, fosite.AccessToken, sess)
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The access token is expired, revoked or malformed."`)
+		writeJSONError(w, http.StatusUnauthorized, "invalid_token", "The access token is expired, revoked or malformed.")
+		return
+	}
+	// §5.3: userinfo is for tokens issued with the openid scope.
+	if !ar.GetGrantedScopes().Has("openid") {
+		w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="openid"`)
+		writeJSONError(w, http.StatusForbidden, "insufficient_scope", "The access token was not issued for the openid scope.")
+		return
+	}
+	s, ok := ar.GetSession().(*Session)
+	if !ok || s.AccountID == "" {
+		writeJSONError(w, http.StatusForbidden, "insufficient_scope", "The access token does not belong to a citizen.")
+		return
+	}
+	claims, err := p.userClaims(r, s, ar.GetGrantedScopes())
+	if err != nil {
+		if errors.Is(err, identity.ErrNotFound) {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			writeJSONError(w, http.StatusUnauthorized, "invalid_token", "The account no longer exists.")
+			return
+		}
+		p.cfg.Logger.Error("userinfo failed", "err", err)
+		writeJSONError(w, http.StatusInternalServerError, "server_error", "")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(claims)
+}
+
+// userClaims assembles the claims released under the granted scopes; sub
+// is always the one in the ID token (§5.3.2).
+func (p *Provider) userClaims(r *http.Request, s *Session, scopes fosite.Arguments) (map[string]any, error) {
+	ctx := r.Context()
+	acc, err := p.store.GetAccount(ctx, s.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	cit, err := p.store.GetCitizen(ctx, acc.PIN)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"sub": s.Subject}
+	for _, c := range identity.ClaimsForScopes(scopes) {
+		if v, ok := c.Value(cit, acc); ok {
+			out[c.Name] = v
+		}
+	}
+	return out, nil
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, description string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	body := map[string]string{"error": code}
+	if description != "" {
+		body["error_description"] = description
+	}
+	_ = json.NewEncoder(w).Encode(body)
+}
