@@ -93,6 +93,11 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithDebug("unexpected client type"))
 		return
 	}
+	if err := requirePKCE(ar); err != nil {
+		// Checked before any page so a broken client learns at once.
+		p.writeAuthorizeError(w, r, ar, err)
+		return
+	}
 	prompt := prompts(ar)
 	if slices.Contains(prompt, "none") && len(prompt) > 1 {
 		// OIDC Core §3.1.2.1: none with any other value is an error.
@@ -136,6 +141,20 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		return
 	}
 	p.finish(w, r, ar, it, client, auth, requested)
+}
+
+// requirePKCE: every client must send an S256 code challenge (RFC 7636
+// §4.3, §4.4.1; OAuth 2.1 §4.1.1). fosite enforces the same rule, but only
+// once the response is built, after the citizen has logged in.
+func requirePKCE(ar fosite.AuthorizeRequester) error {
+	form := ar.GetRequestForm()
+	switch {
+	case form.Get("code_challenge") == "":
+		return fosite.ErrInvalidRequest.WithHint("Clients must include a code_challenge when performing the authorize code flow (PKCE, S256).")
+	case form.Get("code_challenge_method") != "S256":
+		return fosite.ErrInvalidRequest.WithHint("The code_challenge_method must be S256.")
+	}
+	return nil
 }
 
 // authentication returns who is logged in for this request, if anyone
@@ -211,7 +230,6 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	for _, s := range scopes {
 		ar.GrantScope(s)
 	}
-	ar.GrantAudience(client.ID)
 
 	requestedAt := ar.GetRequestedAt()
 	if it != nil {

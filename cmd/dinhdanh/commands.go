@@ -76,7 +76,7 @@ func serve(ctx context.Context, addr string, h http.Handler, a *app.App) error {
 	log := newLogger()
 	log.Info("serving", "addr", addr)
 	if a != nil {
-		go purgeExpired(ctx, a)
+		go maintain(ctx, a)
 	}
 	select {
 	case err := <-errc:
@@ -89,19 +89,28 @@ func serve(ctx context.Context, addr string, h http.Handler, a *app.App) error {
 	return srv.Shutdown(shutdownCtx)
 }
 
-// purgeExpired removes expired codes, tokens and sessions now and then.
-func purgeExpired(ctx context.Context, a *app.App) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
+// maintain keeps a serving node in step with the shared database: it
+// reloads signing keys every minute (another process may have rotated
+// them) and purges expired codes, tokens and sessions every ten.
+func maintain(ctx context.Context, a *app.App) {
+	reload := time.NewTicker(time.Minute)
+	purge := time.NewTicker(10 * time.Minute)
+	defer reload.Stop()
+	defer purge.Stop()
+	log := newLogger()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-reload.C:
+			if err := a.Keys.Load(ctx); err != nil {
+				log.Warn("reloading signing keys failed", "err", err)
+			}
+		case <-purge.C:
 			if n, err := a.Store.DeleteExpired(ctx, time.Now()); err != nil {
-				newLogger().Warn("purging expired records failed", "err", err)
+				log.Warn("purging expired records failed", "err", err)
 			} else if n > 0 {
-				newLogger().Info("purged expired records", "count", n)
+				log.Info("purged expired records", "count", n)
 			}
 		}
 	}
