@@ -11,9 +11,9 @@ import (
 	_ "github.com/gorilla/mux"
 	_ "github.com/ory/fosite"
 	_ "github.com/ory/fosite/compose"
+	_ "github.com/spf13/cobra"
 	_ "golang.org/x/crypto/argon2"
 	_ "golang.org/x/oauth2"
 	_ "gorm.io/driver/postgres"
 	_ "gorm.io/gorm"
-	_ "github.com/spf13/cobra"
 )
