@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cli runs the dinhdanh command in-process against a database in dir.
+type cli struct {
+	t  *testing.T
+	db string
+	mk string
+}
+
+func newCLI(t *testing.T) *cli {
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i * 7)
+	}
+	return &cli{t: t, db: "sqlite:" + filepath.Join(t.TempDir(), "cli.db"), mk: base64.StdEncoding.EncodeToString(key)}
+}
+
+func (c *cli) run(args ...string) (string, error) {
+	c.t.Helper()
+	c.t.Setenv("DINHDANH_DATABASE_URL", c.db)
+	c.t.Setenv("DINHDANH_MASTER_KEY", c.mk)
+	cmd := rootCommand()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const citizensCSV = `id_number,full_name,birthdate,gender,phone,email,permanent_address,province_code
+001095012345,Nguyễn Văn An,1995-03-14,male,+84912345678,an@example.vn,Hà Nội,01
+079304123456,Trần Thị Bích Ngọc,2004-08-21,female,0903123456,,TP. Hồ Chí Minh,79
+003095012345,Sai Mã Tỉnh,1995-01-01,male,+84912345679,,,
+048188000777,Phạm Thị Hoa,1988-13-40,female,+84935000777,,,
+040207654321,Lê Minh Khoa
+`
+
+func TestCitizensImportReportsRowsAndIsIdempotent(t *testing.T) {
+	c := newCLI(t)
+	file := writeFile(t, "school.csv", citizensCSV)
+	out, err := c.run("--json", "citizens", "import", file)
+	if err == nil {
+		t.Fatal("expected an error exit when rows are rejected")
+	}
+	var report struct {
+		Inserted, Updated, Unchanged int
+		Rejected                     []struct {
+			Line   int
+			Reason string
+		}
+	}
+	if jerr := json.Unmarshal([]byte(out), &report); jerr != nil {
+		t.Fatalf("%v\n%s", jerr, out)
+	}
+	if report.Inserted != 2 || len(report.Rejected) != 3 {
+		t.Fatalf("report: %+v", report)
+	}
+	for i, line := range []int{4, 5, 6} {
+		if report.Rejected[i].Line != line || report.Rejected[i].Reason == "" {
+			t.Errorf("rejected row %d: %+v", i, report.Rejected[i])
+		}
+	}
+	// Twice: nothing changes.
+	out, _ = c.run("--json", "citizens", "import", file)
+	_ = json.Unmarshal([]byte(out), &report)
+	if report.Inserted != 0 || report.Updated != 0 || report.Unchanged != 2 {
+		t.Errorf("second import: %+v", report)
+	}
+}
+
+func TestAccountsIssueAndClientsCreate(t *testing.T) {
+	c := newCLI(t)
+	file := writeFile(t, "ok.csv", strings.Join(strings.Split(citizensCSV, "\n")[:3], "\n")+"\n")
+	if out, err := c.run("citizens", "import", file); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err := c.run("--json", "accounts", "issue", "001095012345", "--level", "2")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var issued map[string]any
+	_ = json.Unmarshal([]byte(out), &issued)
+	if !strings.HasSuffix(fmt.Sprint(issued["sms_sent_to"]), "*678") || issued["account_id"] == "" || issued["level"] != float64(2) {
+		t.Errorf("issue: %s", out)
+	}
+	if strings.Contains(out, "0912345678") || strings.Contains(out, "+84912345678") {
+		t.Errorf("output leaks the phone number: %s", out)
+	}
+	if _, err := c.run("accounts", "issue", "001095012345"); err == nil {
+		t.Error("a second account for the same citizen was issued")
+	}
+	if _, err := c.run("accounts", "issue", "048188000777", "--password", "mat-khau-12345"); err == nil || !strings.Contains(err.Error(), "import it first") {
+		t.Errorf("account without citizen record: %v", err)
+	}
+	if _, err := c.run("accounts", "issue", "07909512345"); err == nil {
+		t.Error("malformed ID number accepted")
+	}
+
+	out, err = c.run("--json", "clients", "create", "--id", "exam-portal", "--name", "Cổng thi", "--redirect-uri", "https://thi.example.vn/callback", "--scope", "openid profile vn_id")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var client map[string]any
+	_ = json.Unmarshal([]byte(out), &client)
+	secret, _ := client["client_secret"].(string)
+	if len(secret) < 43 {
+		t.Errorf("generated secret too short: %q", secret)
+	}
+	if _, err := c.run("clients", "create", "--id", "short", "--name", "x", "--redirect-uri", "https://a.example/cb", "--scope", "openid", "--secret", "too-short"); err == nil {
+		t.Error("short secret accepted")
+	}
+	if _, err := c.run("clients", "create", "--id", "plain-http", "--name", "x", "--redirect-uri", "http://rp.example/cb", "--scope", "openid"); err == nil {
+		t.Error("http redirect URI accepted for a non-loopback host")
+	}
+	if out, err := c.run("--json", "keys", "rotate"); err != nil || !strings.Contains(out, "RS256") {
+		t.Errorf("keys rotate: %v %s", err, out)
+	}
+}
+
+func TestServeDrainsOnShutdown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	started := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		close(started)
+		time.Sleep(300 * time.Millisecond) // a request in flight at SIGTERM
+		_, _ = w.Write([]byte("done"))
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serve(ctx, addr, h, nil) }()
+	var resp *http.Response
+	got := make(chan error, 1)
+	go func() {
+		for i := 0; i < 50; i++ {
+			resp, err = http.Get("http://" + addr + "/")
+			if err == nil {
+				got <- nil
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		got <- err
+	}()
+	<-started
+	cancel()
+	if err := <-got; err != nil {
+		t.Fatalf("in-flight request failed: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("in-flight request: %d", resp.StatusCode)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("serve returned %v", err)
+	}
+}
