@@ -88,7 +88,8 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		ID: "exam-portal", Name: "Cổng thi", RedirectURIs: []string{rpCallback},
 		Scopes: []string{"openid", "profile", "email", "phone", "address", "vn_id", "offline_access"},
 	})
-	e.provider, err = oidc.NewProvider(ctx, e.issuer)
+	// A test may configure an https issuer on this plain-http server.
+	e.provider, err = oidc.NewProvider(oidc.InsecureIssuerURLContext(ctx, o.Issuer), e.issuer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,4 +434,33 @@ func equalJSON(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+func TestPagesFollowTheCitizensLanguage(t *testing.T) {
+	e := newEnv(t)
+	b := newBrowser(t)
+	u, _ := e.authURL(oauth2.SetAuthURLParam("ui_locales", "en"))
+	b.get(u)
+	if !strings.Contains(b.body, "Personal identification number") || !strings.Contains(b.body, `lang="en"`) {
+		t.Errorf("ui_locales=en did not give the English page:\n%s", b.body)
+	}
+	b = newBrowser(t)
+	u, _ = e.authURL()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("Accept-Language", "en-GB,en;q=0.8")
+	b.do(req)
+	if !strings.Contains(b.body, "Log in") {
+		t.Errorf("Accept-Language: en did not give the English page")
+	}
+	b.submit(e.issuer, "/login", url.Values{"id_number": {testPIN}, "password": {"wrong-password-1"}})
+	if !strings.Contains(b.body, "Wrong identification number or password.") {
+		t.Errorf("error message not in English after POST:\n%s", b.body)
+	}
+	// The login hint prefills the ID number (OIDC Core §3.1.2.1).
+	b = newBrowser(t)
+	u, _ = e.authURL(oauth2.SetAuthURLParam("login_hint", testPIN))
+	b.get(u)
+	if !strings.Contains(b.body, `value="`+testPIN+`"`) {
+		t.Errorf("login_hint not prefilled")
+	}
 }
