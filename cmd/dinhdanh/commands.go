@@ -179,7 +179,20 @@ func citizensCommand(g *globalFlags) *cobra.Command {
 				rows = append(rows, rowOut{r.Line, r.Reason, r.ReasonVI})
 				fmt.Fprintf(&b, "line %d: %s\n", r.Line, r.Reason)
 			}
-			if err := output(g, cmd, map[string]any{"inserted": inserted, "updated": updated, "unchanged": unchanged, "rejected": rows}, b.String()); err != nil {
+			// Data-quality warnings (DOMAIN.md): imported all the same,
+			// since numbers can be cancelled and reissued.
+			warnings := []map[string]string{}
+			for _, c := range good {
+				pin, err := identity.ParsePIN(c.PIN)
+				if err != nil {
+					continue
+				}
+				for _, w := range pin.CheckAgainst(c.Birthdate, c.Gender) {
+					warnings = append(warnings, map[string]string{"id_number": c.PIN, "warning": w})
+					fmt.Fprintf(&b, "warning: %s: %s\n", c.PIN, w)
+				}
+			}
+			if err := output(g, cmd, map[string]any{"inserted": inserted, "updated": updated, "unchanged": unchanged, "rejected": rows, "warnings": warnings}, b.String()); err != nil {
 				return err
 			}
 			if len(rejected) > 0 {

@@ -53,7 +53,7 @@ func writeFile(t *testing.T, name, content string) string {
 
 const citizensCSV = `id_number,full_name,birthdate,gender,phone,email,permanent_address,province_code
 001095012345,Nguyễn Văn An,1995-03-14,male,+84912345678,an@example.vn,Hà Nội,01
-079304123456,Trần Thị Bích Ngọc,2004-08-21,female,0903123456,,TP. Hồ Chí Minh,79
+079304123456,Trần Thị Bích Ngọc,2003-08-21,female,0903123456,,TP. Hồ Chí Minh,79
 003095012345,Sai Mã Tỉnh,1995-01-01,male,+84912345679,,,
 048188000777,Phạm Thị Hoa,1988-13-40,female,+84935000777,,,
 040207654321,Lê Minh Khoa
@@ -72,9 +72,13 @@ func TestCitizensImportReportsRowsAndIsIdempotent(t *testing.T) {
 			Line   int
 			Reason string
 		}
+		Warnings []map[string]string
 	}
 	if jerr := json.Unmarshal([]byte(out), &report); jerr != nil {
 		t.Fatalf("%v\n%s", jerr, out)
+	}
+	if len(report.Warnings) != 1 || report.Warnings[0]["id_number"] != "079304123456" {
+		t.Errorf("birth-year mismatch not reported as a warning: %+v", report.Warnings)
 	}
 	if report.Inserted != 2 || len(report.Rejected) != 3 {
 		t.Fatalf("report: %+v", report)
