@@ -13,6 +13,7 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -283,9 +284,15 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.IDNumber = idNumber
-	acc, err := h.auth.Login(r.Context(), idNumber, password)
+	acc, err := h.auth.Login(r.Context(), idNumber, password, clientIP(r))
 	var formatErr identity.LocalizedError
+	var throttled *identity.ThrottledError
 	switch {
+	case errors.As(err, &throttled):
+		w.Header().Set("Retry-After", strconv.Itoa(int(throttled.RetryAfter.Seconds())+1))
+		v.Error = localized(throttled, lang)
+		h.render(w, r, http.StatusTooManyRequests, "login", v)
+		return
 	case errors.As(err, &formatErr):
 		v.Error = localized(formatErr, lang)
 		h.render(w, r, http.StatusBadRequest, "login", v)
@@ -304,6 +311,17 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.completeLogin(w, r, lang, id, acc.ID)
+}
+
+// clientIP is the peer address. Behind a load balancer the operator must
+// make RemoteAddr the client's (e.g. PROXY protocol): a forwarded header is
+// not trusted here, since anyone can send one.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func localized(e identity.LocalizedError, lang string) string {

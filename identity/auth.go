@@ -15,6 +15,7 @@ var ErrBadCredentials = errors.New("wrong ID number or password")
 type Authenticator struct {
 	accounts AccountStore
 	citizens CitizenStore
+	throttle *Throttle
 	params   PasswordParams
 	now      func() time.Time
 	// slots caps concurrent argon2id computations: each holds
@@ -23,23 +24,33 @@ type Authenticator struct {
 	dummy string
 }
 
-// NewAuthenticator returns an Authenticator hashing with params and at
-// most maxConcurrent hashes at a time.
-func NewAuthenticator(accounts AccountStore, citizens CitizenStore, params PasswordParams, maxConcurrent int, now func() time.Time) (*Authenticator, error) {
-	if maxConcurrent < 1 {
-		maxConcurrent = 1
+// AuthenticatorConfig wires an Authenticator.
+type AuthenticatorConfig struct {
+	Accounts AccountStore
+	Citizens CitizenStore
+	Throttle *Throttle // nil: no throttling (tools that verify nothing)
+	Params   PasswordParams
+	// MaxConcurrent caps simultaneous argon2id hashes (default 1).
+	MaxConcurrent int
+	Now           func() time.Time
+}
+
+// NewAuthenticator returns an Authenticator.
+func NewAuthenticator(c AuthenticatorConfig) (*Authenticator, error) {
+	if c.MaxConcurrent < 1 {
+		c.MaxConcurrent = 1
 	}
-	if now == nil {
-		now = time.Now
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	// A hash to verify against when the ID number has no account, so the
 	// answer takes as long as for a wrong password.
-	dummy, err := HashPassword(GeneratePassword(), params)
+	dummy, err := HashPassword(GeneratePassword(), c.Params)
 	if err != nil {
 		return nil, err
 	}
-	return &Authenticator{accounts: accounts, citizens: citizens, params: params, now: now,
-		slots: make(chan struct{}, maxConcurrent), dummy: dummy}, nil
+	return &Authenticator{accounts: c.Accounts, citizens: c.Citizens, throttle: c.Throttle, params: c.Params, now: c.Now,
+		slots: make(chan struct{}, c.MaxConcurrent), dummy: dummy}, nil
 }
 
 func (a *Authenticator) acquire(ctx context.Context) error {
@@ -53,28 +64,67 @@ func (a *Authenticator) acquire(ctx context.Context) error {
 
 func (a *Authenticator) release() { <-a.slots }
 
-// Login checks an ID number and password. A malformed ID number returns
-// its *PINError; anything else wrong returns ErrBadCredentials.
-func (a *Authenticator) Login(ctx context.Context, idNumber, password string) (Account, error) {
-	pin, err := ParsePINAt(idNumber, a.now())
+// Login checks an ID number and password from a client address. A
+// malformed ID number returns its *PINError; a throttled attempt a
+// *ThrottledError (the same for existing and unknown numbers); anything
+// else wrong ErrBadCredentials.
+func (a *Authenticator) Login(ctx context.Context, idNumber, password, clientIP string) (Account, error) {
+	now := a.now()
+	pin, err := ParsePINAt(idNumber, now)
 	if err != nil {
 		return Account{}, err
 	}
-	if err := a.acquire(ctx); err != nil {
+	var accountKey, ipKey string
+	if a.throttle != nil {
+		accountKey, ipKey = a.throttle.AccountKey(pin.Number), a.throttle.IPKey(clientIP)
+		if err := a.throttle.Check(ctx, ipKey, now); err != nil {
+			return Account{}, err
+		}
+		if err := a.throttle.Check(ctx, accountKey, now); err != nil {
+			return Account{}, err
+		}
+	}
+	acc, ok, err := a.verify(ctx, pin.Number, password)
+	if err != nil {
 		return Account{}, err
 	}
-	defer a.release()
-	acc, err := a.accounts.GetAccountByPIN(ctx, pin.Number)
-	if errors.Is(err, ErrNotFound) {
-		_, _, _ = VerifyPassword(a.dummy, password, a.params)
+	if !ok {
+		if a.throttle != nil {
+			if err := a.throttle.Fail(ctx, accountKey, acc.ID, now); err != nil {
+				return Account{}, err
+			}
+			if err := a.throttle.Fail(ctx, ipKey, "", now); err != nil {
+				return Account{}, err
+			}
+		}
 		return Account{}, ErrBadCredentials
 	}
+	if a.throttle != nil {
+		if err := a.throttle.Succeed(ctx, accountKey); err != nil {
+			return Account{}, err
+		}
+	}
+	return acc, nil
+}
+
+// verify checks the password, spending the same hash time whether or not
+// the account exists. acc.ID is set when the account exists.
+func (a *Authenticator) verify(ctx context.Context, pin, password string) (Account, bool, error) {
+	if err := a.acquire(ctx); err != nil {
+		return Account{}, false, err
+	}
+	defer a.release()
+	acc, err := a.accounts.GetAccountByPIN(ctx, pin)
+	if errors.Is(err, ErrNotFound) {
+		_, _, _ = VerifyPassword(a.dummy, password, a.params)
+		return Account{}, false, nil
+	}
 	if err != nil {
-		return Account{}, err
+		return Account{}, false, err
 	}
 	ok, rehash, err := VerifyPassword(acc.PasswordHash, password, a.params)
 	if err != nil || !ok {
-		return Account{}, ErrBadCredentials
+		return acc, false, nil
 	}
 	if rehash {
 		// The configured cost was raised: upgrade transparently.
@@ -84,7 +134,7 @@ func (a *Authenticator) Login(ctx context.Context, idNumber, password string) (A
 			}
 		}
 	}
-	return acc, nil
+	return acc, true, nil
 }
 
 // ChangePassword sets a new password after checking the policy.

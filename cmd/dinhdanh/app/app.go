@@ -129,7 +129,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err := a.Keys.EnsureKeys(ctx); err != nil {
 		return fail(fmt.Errorf("signing keys: %w", err))
 	}
-	if a.Auth, err = identity.NewAuthenticator(st, st, o.PasswordParams, o.MaxConcurrentHashes, o.Now); err != nil {
+	if a.Auth, err = identity.NewAuthenticator(identity.AuthenticatorConfig{
+		Accounts: st, Citizens: st, Params: o.PasswordParams, MaxConcurrent: o.MaxConcurrentHashes, Now: o.Now,
+	}); err != nil {
 		return fail(err)
 	}
 	a.SMS = o.SMS
