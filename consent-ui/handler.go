@@ -6,10 +6,7 @@ package consentui
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -18,7 +15,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gorilla/mux"
@@ -33,15 +29,16 @@ var templateFS embed.FS
 // Flow is what the pages need from the protocol side.
 type Flow interface {
 	Pending(ctx context.Context, interactionID string) (provider.Pending, error)
-	LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string) error
+	LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int) error
 	Decide(ctx context.Context, interactionID string, allow bool) error
-	SessionAccount(r *http.Request) (string, bool)
+	BrowserSession(r *http.Request) (identity.AuthSession, bool)
 }
 
 // Config wires the pages.
 type Config struct {
 	Flow    Flow
 	Auth    *identity.Authenticator
+	OTP     *identity.OTPService
 	CSRFKey []byte // ≥32 bytes
 	Secure  bool   // Secure cookies (https issuer)
 	Logger  *slog.Logger
@@ -54,6 +51,7 @@ type Config struct {
 type Handler struct {
 	flow    Flow
 	auth    *identity.Authenticator
+	otp     *identity.OTPService
 	csrfKey []byte
 	secure  bool
 	log     *slog.Logger
@@ -68,17 +66,16 @@ const (
 	maxFormBytes   = 16 << 10
 	maxIDNumberLen = 32
 	maxPasswordLen = 128
-	ticketLifetime = 10 * time.Minute
 )
 
 // New parses the templates once.
 func New(cfg Config) (*Handler, error) {
-	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
+	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
 	funcs := template.FuncMap{"t": T}
-	for _, name := range []string{"login", "password", "consent", "error", "account", "devsms"} {
+	for _, name := range []string{"login", "password", "otp", "consent", "error", "account", "devsms"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -98,6 +95,7 @@ func (h *Handler) Mount(r *mux.Router) {
 	r.Handle(provider.PathLogin, h.page(h.getLogin)).Methods(http.MethodGet)
 	r.Handle(provider.PathLogin, h.page(h.postLogin)).Methods(http.MethodPost)
 	r.Handle(provider.PathPassword, h.page(h.postPassword)).Methods(http.MethodPost)
+	r.Handle(provider.PathOTP, h.page(h.postOTP)).Methods(http.MethodPost)
 	r.Handle(provider.PathConsent, h.page(h.getConsent)).Methods(http.MethodGet)
 	r.Handle(provider.PathConsent, h.page(h.postConsent)).Methods(http.MethodPost)
 	r.Handle("/account", h.page(h.getAccount)).Methods(http.MethodGet)
@@ -145,8 +143,9 @@ type view struct {
 	// login
 	ClientName string
 	IDNumber   string
-	// password
+	// password, otp
 	Ticket string
+	Notice string
 	// consent
 	LogoURI string
 	Purpose string
@@ -233,6 +232,9 @@ func (h *Handler) getLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		v.ClientName = p.Client.Name
 		v.Lang = pickLang(r, p.UILocales)
+		if h.stepUp(w, r, v.Lang, p) {
+			return
+		}
 		// OIDC Core §3.1.2.1 login_hint: prefill only a plausible number.
 		if hint := strings.TrimSpace(p.LoginHint); len(hint) <= maxIDNumberLen && isDigitsDotsSpaces(hint) {
 			v.IDNumber = hint
@@ -307,10 +309,11 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if acc.MustChangePassword {
-		h.render(w, r, http.StatusOK, "password", view{Lang: lang, CSRF: v.CSRF, Interaction: id, Ticket: h.passwordTicket(r, acc.ID)})
+		t := h.sealTicket(r, ticket{AccountID: acc.ID, Step: stepChangePassword, AMR: []string{"pwd"}})
+		h.render(w, r, http.StatusOK, "password", view{Lang: lang, CSRF: v.CSRF, Interaction: id, Ticket: t})
 		return
 	}
-	h.completeLogin(w, r, lang, id, acc.ID)
+	h.afterPassword(w, r, lang, id, acc.ID, []string{"pwd"})
 }
 
 // clientIP is the peer address. Behind a load balancer the operator must
@@ -331,8 +334,8 @@ func localized(e identity.LocalizedError, lang string) string {
 	return e.MessageVI()
 }
 
-func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, lang, interaction, accountID string) {
-	if err := h.flow.LoggedIn(w, r, interaction, accountID, []string{"pwd"}); err != nil {
+func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, lang, interaction, accountID string, amr []string, level int) {
+	if err := h.flow.LoggedIn(w, r, interaction, accountID, amr, level); err != nil {
 		if errors.Is(err, identity.ErrNotFound) {
 			h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
 			return
@@ -341,47 +344,12 @@ func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, lang, in
 		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
 		return
 	}
-	h.log.Info("login", "account", accountID)
+	h.log.Info("login", "account", accountID, "level", level)
 	if interaction == "" {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, provider.ContinueURL(interaction), http.StatusSeeOther)
-}
-
-// passwordTicket proves, for a few minutes and to this browser only, that
-// the current password was verified, so the change form need not ask for
-// it again. It is bound to the CSRF cookie.
-func (h *Handler) passwordTicket(r *http.Request, accountID string) string {
-	payload := accountID + "|" + strconv.FormatInt(time.Now().Add(ticketLifetime).Unix(), 10)
-	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + h.ticketMAC(r, payload)
-}
-
-func (h *Handler) ticketMAC(r *http.Request, payload string) string {
-	bind := ""
-	if c, err := r.Cookie(csrfCookie); err == nil {
-		bind = c.Value
-	}
-	mac := hmac.New(sha256.New, h.csrfKey)
-	mac.Write([]byte("pwticket\x00" + bind + "\x00" + payload))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
-}
-
-func (h *Handler) checkTicket(r *http.Request, ticket string) (string, bool) {
-	enc, mac, ok := strings.Cut(ticket, ".")
-	if !ok {
-		return "", false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(enc)
-	if err != nil || !hmac.Equal([]byte(mac), []byte(h.ticketMAC(r, string(raw)))) {
-		return "", false
-	}
-	accountID, exp, ok := strings.Cut(string(raw), "|")
-	expUnix, err := strconv.ParseInt(exp, 10, 64)
-	if !ok || err != nil || time.Now().Unix() > expUnix {
-		return "", false
-	}
-	return accountID, true
 }
 
 func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
@@ -391,13 +359,14 @@ func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PostFormValue("interaction")
-	ticket := r.PostFormValue("ticket")
-	accountID, ok := h.checkTicket(r, ticket)
+	sealed := r.PostFormValue("ticket")
+	t, ok := h.openTicket(r, sealed, stepChangePassword)
 	if !ok {
 		h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
 		return
 	}
-	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: id, Ticket: ticket}
+	accountID := t.AccountID
+	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: id, Ticket: sealed}
 	pw, confirm := r.PostFormValue("new_password"), r.PostFormValue("confirm_password")
 	switch {
 	case !utf8.ValidString(pw):
@@ -424,7 +393,7 @@ func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.Info("password changed", "account", accountID)
-	h.completeLogin(w, r, lang, id, accountID)
+	h.afterPassword(w, r, lang, id, accountID, t.AMR)
 }
 
 func (h *Handler) getConsent(w http.ResponseWriter, r *http.Request) {
@@ -501,7 +470,7 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) {
 	lang := pickLang(r, "")
-	if _, ok := h.flow.SessionAccount(r); !ok {
+	if _, ok := h.flow.BrowserSession(r); !ok {
 		http.Redirect(w, r, provider.PathLogin, http.StatusSeeOther)
 		return
 	}

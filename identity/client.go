@@ -30,7 +30,10 @@ type Client struct {
 	JWKSURI                 string
 	LogoURI                 string
 	Purpose                 string
-	CreatedAt               time.Time
+	// MinLevel is the least authentication level every login for this
+	// client must reach (0 or 1: password; 2: a second factor).
+	MinLevel  int
+	CreatedAt time.Time
 }
 
 var (

@@ -91,18 +91,55 @@ var (
 
 // OTPService sends and verifies SMS codes.
 type OTPService struct {
-	store  OTPStore
-	sms    SMSSender
-	key    []byte
-	now    func() time.Time
-	policy OTPPolicy
+	store    OTPStore
+	accounts AccountStore
+	citizens CitizenStore
+	sms      SMSSender
+	key      []byte
+	now      func() time.Time
+	policy   OTPPolicy
 }
 
-func NewOTPService(store OTPStore, sms SMSSender, key []byte, policy OTPPolicy, now func() time.Time) *OTPService {
-	if now == nil {
-		now = time.Now
+// OTPConfig wires an OTPService.
+type OTPConfig struct {
+	Store    OTPStore
+	Accounts AccountStore
+	Citizens CitizenStore
+	SMS      SMSSender
+	Key      []byte // HMAC key for codes and phone numbers
+	Policy   OTPPolicy
+	Now      func() time.Time
+}
+
+func NewOTPService(c OTPConfig) *OTPService {
+	if c.Now == nil {
+		c.Now = time.Now
 	}
-	return &OTPService{store: store, sms: sms, key: key, now: now, policy: policy}
+	if c.Policy == (OTPPolicy{}) {
+		c.Policy = DefaultOTPPolicy
+	}
+	return &OTPService{store: c.Store, accounts: c.Accounts, citizens: c.Citizens, sms: c.SMS, key: c.Key, now: c.Now, policy: c.Policy}
+}
+
+// SendToAccount texts a code to the phone number on the account's citizen
+// record. previousID names the last challenge of the same login ("" for
+// the first), so a resend waits ResendAfter.
+func (s *OTPService) SendToAccount(ctx context.Context, accountID, purpose, previousID string) (OTPChallenge, error) {
+	acc, err := s.accounts.GetAccount(ctx, accountID)
+	if err != nil {
+		return OTPChallenge{}, err
+	}
+	cit, err := s.citizens.GetCitizen(ctx, acc.PIN)
+	if err != nil {
+		return OTPChallenge{}, err
+	}
+	var previous *OTPChallenge
+	if previousID != "" {
+		if p, err := s.store.GetOTP(ctx, previousID); err == nil && p.AccountID == accountID {
+			previous = &p
+		}
+	}
+	return s.Send(ctx, acc, cit.Phone, purpose, previous)
 }
 
 // Policy returns the policy in force.

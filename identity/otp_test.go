@@ -55,7 +55,7 @@ func TestOTPSendVerifyLimits(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 	sms := NewLogSMSSender(nil)
-	svc := NewOTPService(&memOTP{m: map[string]OTPChallenge{}}, sms, []byte("k"), DefaultOTPPolicy, func() time.Time { return now })
+	svc := NewOTPService(OTPConfig{Store: &memOTP{m: map[string]OTPChallenge{}}, SMS: sms, Key: []byte("k"), Now: func() time.Time { return now }})
 	acc := Account{ID: "acc1"}
 	c, err := svc.Send(ctx, acc, "+84912345678", OTPLogin, nil)
 	if err != nil {

@@ -98,6 +98,11 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		p.writeAuthorizeError(w, r, ar, err)
 		return
 	}
+	required, err := requiredLevel(ar.GetRequestForm(), client.MinLevel)
+	if err != nil {
+		p.writeAuthorizeError(w, r, ar, err)
+		return
+	}
 	prompt := prompts(ar)
 	if slices.Contains(prompt, "none") && len(prompt) > 1 {
 		// OIDC Core §3.1.2.1: none with any other value is an error.
@@ -105,7 +110,7 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		return
 	}
 
-	auth, authenticated := p.authentication(r, ar, it, now)
+	auth, authenticated := p.authentication(r, ar, it, now, required)
 	if !authenticated {
 		if slices.Contains(prompt, "none") {
 			p.writeAuthorizeError(w, r, ar, fosite.ErrLoginRequired.WithHint("The citizen is not logged in."))
@@ -161,16 +166,15 @@ func requirePKCE(ar fosite.AuthorizeRequester) error {
 // satisfies it: a login completed within this very interaction, or an
 // existing session that prompt=login and max_age (OIDC Core §3.1.2.1) do
 // not rule out.
-func (p *Provider) authentication(r *http.Request, ar fosite.AuthorizeRequester, it *identity.Interaction, now time.Time) (identity.AuthSession, bool) {
+func (p *Provider) authentication(r *http.Request, ar fosite.AuthorizeRequester, it *identity.Interaction, now time.Time, required int) (identity.AuthSession, bool) {
 	sess, err := p.currentSession(r, now)
-	if it != nil && !it.AuthTime.IsZero() {
-		if err == nil && sess.AccountID == it.AccountID {
-			return sess, true
-		}
-		return identity.AuthSession{AccountID: it.AccountID, AuthTime: it.AuthTime, ACR: ACRLevel1, AMR: []string{"pwd"}}, true
-	}
-	if err != nil {
+	if err != nil || LevelOfACR(sess.ACR) < max(required, 1) {
+		// No session, or one too weak for this request (step-up).
 		return identity.AuthSession{}, false
+	}
+	if it != nil && !it.AuthTime.IsZero() {
+		// Logged in during this interaction: prompt and max_age are met.
+		return sess, sess.AccountID == it.AccountID
 	}
 	if slices.Contains(prompts(ar), "login") {
 		return identity.AuthSession{}, false
@@ -335,6 +339,12 @@ type Pending struct {
 	UILocales string
 	AccountID string // set after the password was verified
 	LoggedIn  bool   // the login step is complete
+	// RequiredLevel is the authentication level the request needs (0 when
+	// it states none: a password will do).
+	RequiredLevel int
+	// FreshLogin: prompt=login or max_age asks for a new authentication,
+	// so an existing session cannot be stepped up by a code alone.
+	FreshLogin bool
 }
 
 // Pending loads an interaction for a page.
@@ -351,14 +361,20 @@ func (p *Provider) Pending(ctx context.Context, id string) (Pending, error) {
 	if err != nil {
 		return Pending{}, err
 	}
+	required, err := requiredLevel(form, c.MinLevel)
+	if err != nil {
+		return Pending{}, err
+	}
 	return Pending{
-		ID:        it.ID,
-		Client:    c,
-		Scopes:    supportedScopes(strings.Fields(form.Get("scope"))),
-		LoginHint: form.Get("login_hint"),
-		UILocales: form.Get("ui_locales"),
-		AccountID: it.AccountID,
-		LoggedIn:  !it.AuthTime.IsZero(),
+		RequiredLevel: required,
+		FreshLogin:    slices.Contains(strings.Fields(form.Get("prompt")), "login") || form.Get("max_age") != "",
+		ID:            it.ID,
+		Client:        c,
+		Scopes:        supportedScopes(strings.Fields(form.Get("scope"))),
+		LoginHint:     form.Get("login_hint"),
+		UILocales:     form.Get("ui_locales"),
+		AccountID:     it.AccountID,
+		LoggedIn:      !it.AuthTime.IsZero(),
 	}, nil
 }
 
@@ -370,7 +386,7 @@ func ContinueURL(interactionID string) string {
 // LoggedIn completes the login step: it starts the SSO session, sets its
 // cookie and marks the interaction. interactionID may be empty for a
 // login that is not part of an authorization request.
-func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string) error {
+func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int) error {
 	ctx := r.Context()
 	now := p.cfg.Now()
 	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
@@ -382,7 +398,7 @@ func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionI
 		ID:        hashToken(value),
 		AccountID: accountID,
 		AuthTime:  truncateSecond(now),
-		ACR:       ACRLevel1,
+		ACR:       ACRForLevel(level),
 		AMR:       amr,
 		CreatedAt: now,
 		ExpiresAt: now.Add(p.cfg.SessionLifespan),
@@ -448,11 +464,8 @@ func (p *Provider) Decide(ctx context.Context, interactionID string, allow bool)
 	return p.store.UpdateInteraction(ctx, it)
 }
 
-// SessionAccount returns the account logged in on this browser, if any.
-func (p *Provider) SessionAccount(r *http.Request) (string, bool) {
+// BrowserSession returns this browser's SSO session, if any.
+func (p *Provider) BrowserSession(r *http.Request) (identity.AuthSession, bool) {
 	s, err := p.currentSession(r, p.cfg.Now())
-	if err != nil {
-		return "", false
-	}
-	return s.AccountID, true
+	return s, err == nil
 }

@@ -120,6 +120,7 @@ const (
 	PathLogin    = "/login"
 	PathConsent  = "/consent"
 	PathPassword = "/password"
+	PathOTP      = "/otp"
 )
 
 // New composes fosite with our storage, token strategy and signer.

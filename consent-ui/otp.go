@@ -1,0 +1,131 @@
+package consentui
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/dinhdanh/dinhdanh/identity"
+	"github.com/dinhdanh/dinhdanh/provider"
+)
+
+// afterPassword continues a login whose password (and any forced change)
+// is done: a request that needs level 2 goes on to a one-time code, sent
+// as the page is first shown (DESIGN.md §3); others are complete.
+func (h *Handler) afterPassword(w http.ResponseWriter, r *http.Request, lang, interaction, accountID string, amr []string) {
+	required := 0
+	if interaction != "" {
+		p, ok := h.pending(w, r, interaction)
+		if !ok {
+			return
+		}
+		required = p.RequiredLevel
+	}
+	if required >= 2 {
+		h.startOTP(w, r, lang, interaction, accountID, amr)
+		return
+	}
+	h.completeLogin(w, r, lang, interaction, accountID, amr, 1)
+}
+
+// startOTP sends a code and shows the code page.
+func (h *Handler) startOTP(w http.ResponseWriter, r *http.Request, lang, interaction, accountID string, amr []string) {
+	t := ticket{AccountID: accountID, Step: stepOTP, AMR: amr}
+	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: interaction}
+	status := http.StatusOK
+	ch, err := h.otp.SendToAccount(r.Context(), accountID, identity.OTPLogin, "")
+	if err != nil {
+		status = h.otpError(&v, lang, err)
+		if status == http.StatusInternalServerError {
+			h.renderError(w, r, lang, status, "server_error", "")
+			return
+		}
+	}
+	t.ChallengeID = ch.ID
+	v.Ticket = h.sealTicket(r, t)
+	h.render(w, r, status, "otp", v)
+}
+
+// otpError turns an OTP failure into the page's message and status.
+func (h *Handler) otpError(v *view, lang string, err error) int {
+	var le identity.LocalizedError
+	if errors.As(err, &le) {
+		v.Error = localized(le, lang)
+		var rate *identity.OTPRateError
+		if errors.As(err, &rate) {
+			return http.StatusTooManyRequests
+		}
+		if errors.Is(err, identity.ErrOTPSendFail) {
+			h.log.Warn("sending one-time code failed", "err", err)
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusBadRequest
+	}
+	h.log.Error("one-time code failed", "err", err)
+	return http.StatusInternalServerError
+}
+
+// postOTP verifies a code, or sends a new one (action=resend).
+func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r, "")
+	if !h.csrfValid(r) {
+		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
+		return
+	}
+	interaction := r.PostFormValue("interaction")
+	t, ok := h.openTicket(r, r.PostFormValue("ticket"), stepOTP)
+	if !ok {
+		h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
+		return
+	}
+	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: interaction}
+	status := http.StatusOK
+	if r.PostFormValue("action") == "resend" {
+		ch, err := h.otp.SendToAccount(r.Context(), t.AccountID, identity.OTPLogin, t.ChallengeID)
+		if err == nil || errors.Is(err, identity.ErrOTPSendFail) {
+			t.ChallengeID = ch.ID
+		}
+		if err != nil {
+			if status = h.otpError(&v, lang, err); status == http.StatusInternalServerError {
+				h.renderError(w, r, lang, status, "server_error", "")
+				return
+			}
+		} else {
+			v.Notice = T(lang, "otp.resent")
+		}
+		v.Ticket = h.sealTicket(r, t)
+		h.render(w, r, status, "otp", v)
+		return
+	}
+	code := r.PostFormValue("otp")
+	err := h.otp.Verify(r.Context(), t.ChallengeID, t.AccountID, identity.OTPLogin, code)
+	if err != nil {
+		if status = h.otpError(&v, lang, err); status == http.StatusInternalServerError {
+			h.renderError(w, r, lang, status, "server_error", "")
+			return
+		}
+		v.Ticket = r.PostFormValue("ticket")
+		h.render(w, r, status, "otp", v)
+		return
+	}
+	// RFC 8176 §2: a password and an SMS code are two factors.
+	amr := append(slices.Clone(t.AMR), "sms", "otp", "mfa")
+	slices.Sort(amr)
+	h.completeLogin(w, r, lang, interaction, t.AccountID, slices.Compact(amr), 2)
+}
+
+// stepUp handles a login page for a request that needs more than the
+// browser's session proves: the citizen is asked only for the missing
+// code, unless the request demands a fresh login. It reports whether it
+// answered.
+func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request, lang string, p provider.Pending) bool {
+	if p.RequiredLevel < 2 || p.FreshLogin {
+		return false
+	}
+	s, ok := h.flow.BrowserSession(r)
+	if !ok || provider.LevelOfACR(s.ACR) >= p.RequiredLevel {
+		return false
+	}
+	h.startOTP(w, r, lang, p.ID, s.AccountID, s.AMR)
+	return true
+}

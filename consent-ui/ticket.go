@@ -1,0 +1,63 @@
+package consentui
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ticket carries a login between its steps (password change, one-time
+// code) without server state: it says which account has proven which
+// factors, is MACed under the server key and bound to this browser's CSRF
+// cookie, and expires in minutes.
+type ticket struct {
+	AccountID   string   `json:"a"`
+	Step        string   `json:"s"` // "password" (must change) or "otp"
+	AMR         []string `json:"m"`
+	ChallengeID string   `json:"c,omitempty"`
+	Expires     int64    `json:"e"`
+}
+
+const (
+	stepChangePassword = "password"
+	stepOTP            = "otp"
+	ticketLifetime     = 10 * time.Minute
+)
+
+func (h *Handler) sealTicket(r *http.Request, t ticket) string {
+	t.Expires = time.Now().Add(ticketLifetime).Unix()
+	payload, _ := json.Marshal(t)
+	enc := base64.RawURLEncoding.EncodeToString(payload)
+	return enc + "." + h.ticketMAC(r, enc)
+}
+
+func (h *Handler) ticketMAC(r *http.Request, enc string) string {
+	bind := ""
+	if c, err := r.Cookie(csrfCookie); err == nil {
+		bind = c.Value
+	}
+	mac := hmac.New(sha256.New, h.csrfKey)
+	mac.Write([]byte("ticket\x00" + bind + "\x00" + enc))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// openTicket verifies a ticket for the expected step.
+func (h *Handler) openTicket(r *http.Request, sealed, step string) (ticket, bool) {
+	enc, mac, ok := strings.Cut(sealed, ".")
+	if !ok || !hmac.Equal([]byte(mac), []byte(h.ticketMAC(r, enc))) {
+		return ticket{}, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil {
+		return ticket{}, false
+	}
+	var t ticket
+	if json.Unmarshal(raw, &t) != nil || t.Step != step || time.Now().Unix() > t.Expires || t.AccountID == "" {
+		return ticket{}, false
+	}
+	return t, true
+}
