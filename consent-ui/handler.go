@@ -39,6 +39,7 @@ type Config struct {
 	Flow    Flow
 	Auth    *identity.Authenticator
 	OTP     *identity.OTPService
+	Logout  Logout
 	CSRFKey []byte // ≥32 bytes
 	Secure  bool   // Secure cookies (https issuer)
 	Logger  *slog.Logger
@@ -52,6 +53,7 @@ type Handler struct {
 	flow    Flow
 	auth    *identity.Authenticator
 	otp     *identity.OTPService
+	logout  Logout
 	csrfKey []byte
 	secure  bool
 	log     *slog.Logger
@@ -70,12 +72,12 @@ const (
 
 // New parses the templates once.
 func New(cfg Config) (*Handler, error) {
-	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
+	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, logout: cfg.Logout, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
 	funcs := template.FuncMap{"t": T}
-	for _, name := range []string{"login", "password", "otp", "consent", "error", "account", "devsms"} {
+	for _, name := range []string{"login", "password", "otp", "consent", "error", "account", "devsms", "logout", "loggedout"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -96,6 +98,7 @@ func (h *Handler) Mount(r *mux.Router) {
 	r.Handle(provider.PathLogin, h.page(h.postLogin)).Methods(http.MethodPost)
 	r.Handle(provider.PathPassword, h.page(h.postPassword)).Methods(http.MethodPost)
 	r.Handle(provider.PathOTP, h.page(h.postOTP)).Methods(http.MethodPost)
+	r.Handle("/logout", h.page(h.postLogout)).Methods(http.MethodPost)
 	r.Handle(provider.PathConsent, h.page(h.getConsent)).Methods(http.MethodGet)
 	r.Handle(provider.PathConsent, h.page(h.postConsent)).Methods(http.MethodPost)
 	r.Handle("/account", h.page(h.getAccount)).Methods(http.MethodGet)
@@ -153,6 +156,8 @@ type view struct {
 	// error
 	Code   string
 	Detail string
+	// logout
+	Logout *provider.LogoutRequest
 	// dev
 	Messages []identity.SMSMessage
 }

@@ -97,11 +97,12 @@ func (c *Config) defaults() {
 
 // Provider serves the protocol endpoints.
 type Provider struct {
-	cfg       Config
-	store     Store
-	keys      *keys.Manager
-	oauth     fosite.OAuth2Provider
-	discovery []byte
+	cfg         Config
+	store       Store
+	keys        *keys.Manager
+	oauth       fosite.OAuth2Provider
+	discovery   []byte
+	logoutPages LogoutPages
 }
 
 // Paths of the pages and of the resume step. Integrators find the
@@ -116,6 +117,7 @@ const (
 	pathPAR        = "/oauth2/par"
 	pathJWKS       = "/jwks.json"
 	pathDiscovery  = "/.well-known/openid-configuration"
+	pathLogout     = "/oauth2/logout"
 
 	PathLogin    = "/login"
 	PathConsent  = "/consent"
@@ -186,6 +188,7 @@ func (p *Provider) Mount(r *mux.Router) {
 	r.HandleFunc(pathRevoke, p.handleRevoke).Methods(http.MethodPost)
 	r.HandleFunc(pathIntrospect, p.handleIntrospect).Methods(http.MethodPost)
 	r.HandleFunc(pathPAR, p.handlePAR).Methods(http.MethodPost)
+	r.HandleFunc(pathLogout, p.handleLogout).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc("/healthz", p.handleHealthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", p.handleReadyz).Methods(http.MethodGet, http.MethodHead)
 }

@@ -164,6 +164,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	pages, err = consentui.New(consentui.Config{
 		Flow:    a.Provider,
+		Logout:  a.Provider,
 		Auth:    a.Auth,
 		CSRFKey: secrets.CSRF,
 		Secure:  a.Provider.SecureCookies(),
@@ -173,6 +174,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
+	a.Provider.SetLogoutPages(pages)
 	r := mux.NewRouter()
 	a.Provider.Mount(r)
 	pages.Mount(r)

@@ -30,6 +30,7 @@ const (
 	testPassword = "mat-khau-ban-dau-01"
 	newPassword  = "mat-khau-moi-cua-an-2026"
 	rpCallback   = "http://127.0.0.1:9/callback" // never contacted: the test browser stops there
+	rpLoggedOut  = rpCallback + "/logged-out"
 )
 
 // env is a running provider with one citizen, one account and one
@@ -85,7 +86,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	}
 	e := &env{t: t, srv: srv, app: a, issuer: srv.URL, ctx: ctx}
 	e.clientID, e.secret = e.registerClient(provider.ClientSpec{
-		ID: "exam-portal", Name: "Cổng thi", RedirectURIs: []string{rpCallback},
+		ID: "exam-portal", Name: "Cổng thi", RedirectURIs: []string{rpCallback}, PostLogoutRedirectURIs: []string{rpLoggedOut},
 		Scopes: []string{"openid", "profile", "email", "phone", "address", "vn_id", "offline_access"},
 	})
 	// A test may configure an https issuer on this plain-http server.

@@ -1,0 +1,165 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	fositejwt "github.com/ory/fosite/token/jwt"
+
+	"github.com/dinhdanh/dinhdanh/identity"
+)
+
+// LogoutRequest is an RP-initiated logout request (OpenID Connect
+// RP-Initiated Logout 1.0 §2), validated.
+type LogoutRequest struct {
+	ClientID              string
+	ClientName            string
+	PostLogoutRedirectURI string
+	State                 string
+	UILocales             string
+	// Confirmed: the id_token_hint names this browser's citizen, so no
+	// confirmation page is needed (§2, §6: otherwise ask).
+	Confirmed bool
+}
+
+// LogoutPages renders the logout pages; consent-ui implements it.
+type LogoutPages interface {
+	ConfirmLogout(w http.ResponseWriter, r *http.Request, req LogoutRequest)
+	LoggedOut(w http.ResponseWriter, r *http.Request, req LogoutRequest)
+}
+
+// SetLogoutPages connects the pages (they are built after the provider).
+func (p *Provider) SetLogoutPages(pages LogoutPages) { p.logoutPages = pages }
+
+// handleLogout is the end_session_endpoint.
+func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.cfg.ErrorPage(w, r, http.StatusBadRequest, "invalid_request", "")
+		return
+	}
+	req, err := p.ParseLogout(r.Context(), r.Form, r)
+	if err != nil {
+		p.cfg.ErrorPage(w, r, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
+	if _, ok := p.BrowserSession(r); !ok {
+		// Nobody to log out: still honour a valid redirect (§3).
+		p.finishLogout(w, r, req)
+		return
+	}
+	if !req.Confirmed {
+		p.logoutPages.ConfirmLogout(w, r, req)
+		return
+	}
+	if err := p.EndSession(w, r); err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	p.finishLogout(w, r, req)
+}
+
+// ParseLogout validates the logout parameters. A post_logout_redirect_uri
+// must exactly match one the client registered, and the client must be
+// identified by client_id or the hint's audience (§3); otherwise the
+// request is refused rather than redirected anywhere.
+func (p *Provider) ParseLogout(ctx context.Context, form url.Values, r *http.Request) (LogoutRequest, error) {
+	req := LogoutRequest{ClientID: form.Get("client_id"), PostLogoutRedirectURI: form.Get("post_logout_redirect_uri"), State: form.Get("state"), UILocales: form.Get("ui_locales")}
+	hintSub := ""
+	if hint := form.Get("id_token_hint"); hint != "" {
+		tok, err := p.keys.Signer("RS256").Decode(ctx, hint)
+		var ve *fositejwt.ValidationError
+		if err != nil && !(errors.As(err, &ve) && ve.Has(fositejwt.ValidationErrorExpired) && tok != nil) {
+			// An expired ID token is a fine hint (§2); a forged one is not.
+			return req, errors.New("id_token_hint is not an ID token issued here")
+		}
+		if iss, _ := tok.Claims["iss"].(string); iss != p.cfg.Issuer {
+			return req, errors.New("id_token_hint was issued by another provider")
+		}
+		aud := audience(tok.Claims["aud"])
+		if req.ClientID == "" {
+			req.ClientID = aud
+		} else if req.ClientID != aud {
+			return req, errors.New("client_id does not match the id_token_hint audience")
+		}
+		hintSub, _ = tok.Claims["sub"].(string)
+	}
+	var client identity.Client
+	if req.ClientID != "" {
+		c, err := p.store.GetIdentityClient(ctx, req.ClientID)
+		if err != nil {
+			return req, errors.New("unknown client_id")
+		}
+		client = c
+		req.ClientName = c.Name
+	}
+	if req.PostLogoutRedirectURI != "" {
+		if client.ID == "" || !slices.Contains(client.PostLogoutRedirectURIs, req.PostLogoutRedirectURI) {
+			return req, errors.New("post_logout_redirect_uri is not registered for this client")
+		}
+	}
+	if hintSub != "" && client.ID != "" {
+		if s, ok := p.BrowserSession(r); ok && p.subjectFor(&client, s.AccountID) == hintSub {
+			req.Confirmed = true
+		}
+	}
+	return req, nil
+}
+
+func audience(v any) string {
+	switch a := v.(type) {
+	case string:
+		return a
+	case []any:
+		if len(a) > 0 {
+			s, _ := a[0].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// EndSession ends this browser's SSO session: the row and the cookie.
+func (p *Provider) EndSession(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := p.store.DeleteAuthSession(r.Context(), hashToken(c.Value)); err != nil && !errors.Is(err, identity.ErrNotFound) {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0),
+		HttpOnly: true, Secure: p.SecureCookies(), SameSite: http.SameSiteLaxMode})
+	return nil
+}
+
+// finishLogout redirects to the validated post-logout URI with state, or
+// shows the logged-out page.
+func (p *Provider) finishLogout(w http.ResponseWriter, r *http.Request, req LogoutRequest) {
+	if req.PostLogoutRedirectURI == "" {
+		p.logoutPages.LoggedOut(w, r, req)
+		return
+	}
+	u, _ := url.Parse(req.PostLogoutRedirectURI)
+	if req.State != "" {
+		q := u.Query()
+		q.Set("state", req.State)
+		u.RawQuery = q.Encode()
+	}
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// ParseLogoutForm validates the confirmation form's parameters again.
+func (p *Provider) ParseLogoutForm(r *http.Request) (LogoutRequest, error) {
+	return p.ParseLogout(r.Context(), url.Values{
+		"client_id":                {r.PostFormValue("client_id")},
+		"post_logout_redirect_uri": {r.PostFormValue("post_logout_redirect_uri")},
+		"state":                    {r.PostFormValue("state")},
+	}, r)
+}
+
+// FinishLogout is finishLogout for the confirmation page.
+func (p *Provider) FinishLogout(w http.ResponseWriter, r *http.Request, req LogoutRequest) {
+	p.finishLogout(w, r, req)
+}
