@@ -382,9 +382,12 @@ func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
 		v.Error = T(lang, "password.mismatch")
 	}
 	if v.Error == "" {
-		err := h.auth.ChangePassword(r.Context(), accountID, pw)
+		err := h.auth.ChangeInitialPassword(r.Context(), accountID, pw)
 		var policy identity.LocalizedError
 		switch {
+		case errors.Is(err, identity.ErrPasswordAlreadyChanged):
+			h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
+			return
 		case errors.As(err, &policy):
 			v.Error = localized(policy, lang)
 		case err != nil:

@@ -11,19 +11,24 @@ const (
 	langEN = "en"
 )
 
-// pickLang chooses the page language: ui_locales of the request (OIDC Core
-// §3.1.2.1), then ?lang=, then Accept-Language; Vietnamese by default.
+// pickLang chooses the page language: ?lang= (or the posted form's), then
+// ui_locales of the request (OIDC Core §3.1.2.1), then Accept-Language;
+// Vietnamese by default.
 func pickLang(r *http.Request, uiLocales string) string {
+	// The citizen's own choice (the language link, or the form it came
+	// from) beats what the relying party suggested.
+	if l := normalizeLang(r.URL.Query().Get("lang")); l != "" {
+		return l
+	}
+	if r.Method == http.MethodPost {
+		if l := normalizeLang(r.PostFormValue("lang")); l != "" {
+			return l
+		}
+	}
 	for _, l := range strings.Fields(uiLocales) {
 		if l := normalizeLang(l); l != "" {
 			return l
 		}
-	}
-	if l := normalizeLang(r.URL.Query().Get("lang")); l != "" {
-		return l
-	}
-	if l := normalizeLang(r.PostFormValue("lang")); l != "" {
-		return l
 	}
 	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
 		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])

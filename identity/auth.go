@@ -137,6 +137,24 @@ func (a *Authenticator) verify(ctx context.Context, pin, password string) (Accou
 	return acc, true, nil
 }
 
+// ErrPasswordAlreadyChanged refuses a second first-login change made with
+// the same proof of the old password.
+var ErrPasswordAlreadyChanged = errors.New("the initial password was already changed")
+
+// ChangeInitialPassword replaces the password delivered by SMS; it works
+// only while the account must change it, so one verified login cannot be
+// replayed into a second change.
+func (a *Authenticator) ChangeInitialPassword(ctx context.Context, accountID, newPassword string) error {
+	acc, err := a.accounts.GetAccount(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if !acc.MustChangePassword {
+		return ErrPasswordAlreadyChanged
+	}
+	return a.ChangePassword(ctx, accountID, newPassword)
+}
+
 // ChangePassword sets a new password after checking the policy.
 func (a *Authenticator) ChangePassword(ctx context.Context, accountID, newPassword string) error {
 	acc, err := a.accounts.GetAccount(ctx, accountID)

@@ -68,10 +68,10 @@ var Claims = []Claim{
 		Value: func(c Citizen, _ Account) (any, bool) { return false, c.Email != "" }},
 	{Name: "phone_number", Scope: "phone", LabelVI: "Số điện thoại", LabelEN: "Phone number",
 		Value: func(c Citizen, _ Account) (any, bool) { return nonEmpty(c.Phone) }},
-	// The first password arrives by SMS to this number, so logging in at
-	// all proves the citizen held it.
+	// Not yet tracked per number (a registrar may record a new one after
+	// the last SMS got through), so never claimed (OIDC Core §5.1).
 	{Name: "phone_number_verified", Scope: "phone", LabelVI: "Số điện thoại đã xác minh", LabelEN: "Phone number verified",
-		Value: func(c Citizen, _ Account) (any, bool) { return true, c.Phone != "" }},
+		Value: func(c Citizen, _ Account) (any, bool) { return false, c.Phone != "" }},
 	{Name: "address", Scope: "address", LabelVI: "Nơi thường trú", LabelEN: "Permanent address",
 		Value: func(c Citizen, _ Account) (any, bool) {
 			if c.PermanentAddress == "" {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,13 +20,25 @@ import (
 	"github.com/dinhdanh/dinhdanh/identity"
 )
 
-const sessionCookie = "dd_session"
+const (
+	sessionCookie     = "dd_session"
+	maxAuthorizeQuery = 8 << 10
+)
+
+// codeChallengeShape is BASE64URL(SHA256(verifier)): 43 characters
+// (RFC 7636 §4.2).
+var codeChallengeShape = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
 // handleAuthorize is the authorization endpoint (RFC 6749 §3.1, OIDC Core
 // §3.1.2). fosite validates the request; we decide whether the citizen
 // must log in or consent, and send them to the page that asks.
 func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if len(r.URL.RawQuery) > maxAuthorizeQuery {
+		// Every request is stored while the citizen logs in: bound it.
+		p.cfg.ErrorPage(w, r, http.StatusRequestURITooLong, "invalid_request", "The authorization request is too large.")
+		return
+	}
 	ar, err := p.oauth.NewAuthorizeRequest(ctx, r)
 	if err != nil {
 		p.writeAuthorizeError(w, r, ar, err)
@@ -93,7 +106,7 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithDebug("unexpected client type"))
 		return
 	}
-	if err := requirePKCE(ar); err != nil {
+	if err := checkAuthorizeParams(ar); err != nil {
 		// Checked before any page so a broken client learns at once.
 		p.writeAuthorizeError(w, r, ar, err)
 		return
@@ -148,16 +161,25 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	p.finish(w, r, ar, it, client, auth, requested)
 }
 
-// requirePKCE: every client must send an S256 code challenge (RFC 7636
+// checkAuthorizeParams checks what fosite leaves to us. Every client must
+// send an S256 code challenge (RFC 7636
 // §4.3, §4.4.1; OAuth 2.1 §4.1.1). fosite enforces the same rule, but only
 // once the response is built, after the citizen has logged in.
-func requirePKCE(ar fosite.AuthorizeRequester) error {
+func checkAuthorizeParams(ar fosite.AuthorizeRequester) error {
 	form := ar.GetRequestForm()
 	switch {
 	case form.Get("code_challenge") == "":
 		return fosite.ErrInvalidRequest.WithHint("Clients must include a code_challenge when performing the authorize code flow (PKCE, S256).")
 	case form.Get("code_challenge_method") != "S256":
 		return fosite.ErrInvalidRequest.WithHint("The code_challenge_method must be S256.")
+	case !codeChallengeShape.MatchString(form.Get("code_challenge")):
+		return fosite.ErrInvalidRequest.WithHint("The code_challenge must be the 43-character base64url SHA-256 of the verifier.")
+	}
+	// OIDC Core §3.1.2.1: max_age is a non-negative integer.
+	if raw := form.Get("max_age"); raw != "" {
+		if n, err := strconv.ParseInt(raw, 10, 64); err != nil || n < 0 {
+			return fosite.ErrInvalidRequest.WithHint("max_age must be a non-negative number of seconds.")
+		}
 	}
 	return nil
 }
@@ -252,13 +274,17 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	claims.AuthenticationMethodsReferences = auth.AMR
 	claims.Extra = map[string]any{}
 
+	if it != nil {
+		// Consume the interaction first: of two racing resumes, one wins.
+		if err := p.store.DeleteInteraction(ctx, it.ID); err != nil {
+			p.interactionGone(w, r, err)
+			return
+		}
+	}
 	resp, err := p.oauth.NewAuthorizeResponse(ctx, ar, sess)
 	if err != nil {
 		p.writeAuthorizeError(w, r, ar, err)
 		return
-	}
-	if it != nil {
-		_ = p.store.DeleteInteraction(ctx, it.ID)
 	}
 	// RFC 9207 §2: the issuer identifier in every authorization response.
 	resp.AddParameter("iss", p.cfg.Issuer)
@@ -279,7 +305,9 @@ func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, a
 		return
 	}
 	params := rfcErr.ToValues()
-	params.Set("state", ar.GetState())
+	if st := ar.GetState(); st != "" {
+		params.Set("state", st) // RFC 6749 §4.1.2.1: only if it was sent
+	}
 	params.Set("iss", p.cfg.Issuer)
 	redirect := ar.GetRedirectURI()
 	redirect.Fragment = ""

@@ -77,6 +77,18 @@ func BuildClient(spec ClientSpec, secretKey []byte, now time.Time) (identity.Cli
 			return c, "", err
 		}
 	}
+	if c.SubjectType == identity.SubjectPairwise && len(c.RedirectURIs) > 1 {
+		// OIDC Core §8.1: the sector is the redirect URIs' host; several
+		// hosts would need a sector_identifier_uri, which we do not offer.
+		host := ""
+		for _, raw := range c.RedirectURIs {
+			u, _ := url.Parse(raw)
+			if host != "" && u.Hostname() != host {
+				return c, "", fmt.Errorf("client %s: pairwise subjects need all redirect URIs on one host", c.ID)
+			}
+			host = u.Hostname()
+		}
+	}
 	if len(c.Scopes) == 0 {
 		return c, "", fmt.Errorf("client %s: --scope is required", c.ID)
 	}

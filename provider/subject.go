@@ -34,10 +34,10 @@ func sectorIdentifier(c *identity.Client) string {
 		if err != nil {
 			return "client:" + c.ID
 		}
-		if host != "" && u.Host != host {
+		if host != "" && u.Hostname() != host {
 			return "client:" + c.ID
 		}
-		host = u.Host
+		host = u.Hostname()
 	}
 	if host == "" {
 		return "client:" + c.ID

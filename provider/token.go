@@ -49,10 +49,16 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	p.oauth.WriteRevocationResponse(ctx, w, err)
 }
 
-// handleIntrospect is RFC 7662; fosite requires the caller to
-// authenticate as a client (§2.1).
+// handleIntrospect is RFC 7662. Only a confidential client with its
+// secret may introspect (§2.1): fosite would also accept any bearer
+// access token, which would let a citizen's token probe other tokens.
 func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if _, _, ok := r.BasicAuth(); !ok {
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+p.cfg.Issuer+`"`)
+		writeJSONError(w, http.StatusUnauthorized, "invalid_client", "Authenticate with the client's id and secret (HTTP Basic).")
+		return
+	}
 	ir, err := p.oauth.NewIntrospectionRequest(ctx, r, newSession())
 	if err != nil {
 		p.oauth.WriteIntrospectionError(ctx, w, err)

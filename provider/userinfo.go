@@ -14,6 +14,11 @@ import (
 // Authorization header or, for POST, the form body (RFC 6750 §2.1, §2.2).
 func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if r.URL.Query().Has("access_token") {
+		// RFC 6750 §2.3: tokens in URLs end up in logs and histories.
+		writeJSONError(w, http.StatusBadRequest, "invalid_request", "Send the access token in the Authorization header or a POST body, not the URL.")
+		return
+	}
 	token := fosite.AccessTokenFromRequest(r)
 	if token == "" {
 		// RFC 6750 §3.1: no error code when no credentials were sent.
@@ -22,7 +27,12 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := newSession()
-	_, ar, err := p.oauth.IntrospectToken(ctx, token, fosite.AccessToken, sess)
+	use, ar, err := p.oauth.IntrospectToken(ctx, token, fosite.AccessToken, sess)
+	// fosite falls back to refresh tokens; a refresh token is for the
+	// token endpoint only (RFC 6749 §1.5), never a bearer credential.
+	if err == nil && use != fosite.AccessToken {
+		err = fosite.ErrInvalidTokenFormat
+	}
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The access token is expired, revoked or malformed."`)
 		writeJSONError(w, http.StatusUnauthorized, "invalid_token", "The access token is expired, revoked or malformed.")

@@ -48,6 +48,9 @@ func serveCommand(g *globalFlags) *cobra.Command {
 		Use:   "serve",
 		Short: "Run migrations if needed, then serve the provider",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if c, err := g.resolve(); err == nil && dev && strings.HasPrefix(c.Issuer, "https://") {
+				return errors.New("--dev shows sent passwords and codes: refusing it with an https (production) issuer")
+			}
 			a, c, err := openApp(cmd.Context(), g, dev)
 			if err != nil {
 				return err
@@ -188,8 +191,10 @@ func citizensCommand(g *globalFlags) *cobra.Command {
 					continue
 				}
 				for _, w := range pin.CheckAgainst(c.Birthdate, c.Gender) {
-					warnings = append(warnings, map[string]string{"id_number": c.PIN, "warning": w})
-					fmt.Fprintf(&b, "warning: %s: %s\n", c.PIN, w)
+					// Masked: import output gets pasted into tickets and logs.
+					masked := "********" + c.PIN[len(c.PIN)-4:]
+					warnings = append(warnings, map[string]string{"id_number": masked, "warning": w})
+					fmt.Fprintf(&b, "warning: ID number %s: %s\n", masked, w)
 				}
 			}
 			if err := output(g, cmd, map[string]any{"inserted": inserted, "updated": updated, "unchanged": unchanged, "rejected": rows, "warnings": warnings}, b.String()); err != nil {

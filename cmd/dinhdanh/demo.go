@@ -47,6 +47,11 @@ func demoCommand(g *globalFlags) *cobra.Command {
 				return err
 			}
 			defer a.Close()
+			if c.Listen == defaultConfig().Listen {
+				// The demo shows sent passwords at /dev/sms: keep it on
+				// this machine unless told otherwise.
+				c.Listen = "127.0.0.1:8080"
+			}
 			if err := seedDemo(ctx, a, portalURL+"/callback"); err != nil {
 				return fmt.Errorf("seeding demo data: %w", err)
 			}
@@ -66,7 +71,7 @@ func demoCommand(g *globalFlags) *cobra.Command {
 			return eg.Wait()
 		},
 	}
-	cmd.Flags().StringVar(&portalAddr, "portal-listen", ":8081", "exam portal listen address")
+	cmd.Flags().StringVar(&portalAddr, "portal-listen", "127.0.0.1:8081", "exam portal listen address")
 	cmd.Flags().StringVar(&portalURL, "portal-url", "http://localhost:8081", "exam portal base URL")
 	return cmd
 }

@@ -77,7 +77,7 @@ func TestCitizensImportReportsRowsAndIsIdempotent(t *testing.T) {
 	if jerr := json.Unmarshal([]byte(out), &report); jerr != nil {
 		t.Fatalf("%v\n%s", jerr, out)
 	}
-	if len(report.Warnings) != 1 || report.Warnings[0]["id_number"] != "079304123456" {
+	if len(report.Warnings) != 1 || report.Warnings[0]["id_number"] != "********3456" {
 		t.Errorf("birth-year mismatch not reported as a warning: %+v", report.Warnings)
 	}
 	if report.Inserted != 2 || len(report.Rejected) != 3 {

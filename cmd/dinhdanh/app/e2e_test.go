@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -61,7 +62,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		Issuer:      srv.URL,
 		DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "e2e.db"),
 		MasterKey:   mk,
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:      testLogger(),
 		// Cheap hashes keep the suite fast; production cost is benchmarked.
 		PasswordParams: identity.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
 	}
@@ -464,4 +465,12 @@ func TestPagesFollowTheCitizensLanguage(t *testing.T) {
 	if !strings.Contains(b.body, `value="`+testPIN+`"`) {
 		t.Errorf("login_hint not prefilled")
 	}
+}
+
+// testLogger discards logs unless DINHDANH_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("DINHDANH_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 )
 
+const maxRequestBody = 64 << 10
+
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
@@ -23,7 +25,7 @@ func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 	})
 }
 
@@ -40,6 +42,9 @@ func withRecovery(log *slog.Logger, next http.Handler) http.Handler {
 			}
 		}()
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		// No legitimate request to an identity provider is large; parsing
+		// megabytes of form on the token endpoint would be a cheap DoS.
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 		next.ServeHTTP(w, r)
 	})
 }
