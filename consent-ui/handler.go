@@ -5,7 +5,6 @@ package consentui
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"errors"
 	"html/template"
@@ -28,9 +27,9 @@ var templateFS embed.FS
 
 // Flow is what the pages need from the protocol side.
 type Flow interface {
-	Pending(ctx context.Context, interactionID string) (provider.Pending, error)
+	Pending(r *http.Request, interactionID string) (provider.Pending, error)
 	LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int) error
-	Decide(ctx context.Context, interactionID string, allow bool) error
+	Decide(r *http.Request, interactionID string, allow bool) error
 	BrowserSession(r *http.Request) (identity.AuthSession, bool)
 }
 
@@ -214,7 +213,7 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, lang strin
 
 // pending loads the interaction named in the request, or renders why not.
 func (h *Handler) pending(w http.ResponseWriter, r *http.Request, id string) (provider.Pending, bool) {
-	p, err := h.flow.Pending(r.Context(), id)
+	p, err := h.flow.Pending(r, id)
 	if err != nil {
 		status, code := http.StatusBadRequest, "interaction_expired"
 		if !errors.Is(err, identity.ErrNotFound) {
@@ -464,7 +463,7 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, lang, http.StatusBadRequest, "generic", "")
 		return
 	}
-	if err := h.flow.Decide(r.Context(), id, decision == "allow"); err != nil {
+	if err := h.flow.Decide(r, id, decision == "allow"); err != nil {
 		if errors.Is(err, identity.ErrNotFound) {
 			h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
 			return

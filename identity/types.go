@@ -77,6 +77,9 @@ type Interaction struct {
 	AccountID string    // set once the citizen has logged in during it
 	AuthTime  time.Time // zero until then
 	Decision  string    // "", "allow" or "deny"
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	// BrowserKey is the hash of a cookie of the browser that started the
+	// request: only that browser may log in, consent or resume it.
+	BrowserKey string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
 }

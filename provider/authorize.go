@@ -1,9 +1,9 @@
 package provider
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -22,6 +22,7 @@ import (
 
 const (
 	sessionCookie     = "dd_session"
+	browserCookie     = "dd_browser"
 	maxAuthorizeQuery = 8 << 10
 )
 
@@ -51,7 +52,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 // its part. The stored parameters are validated again from scratch.
 func (p *Provider) handleContinue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	it, err := p.store.GetInteraction(ctx, r.URL.Query().Get("interaction"), p.cfg.Now())
+	it, err := p.boundInteraction(r, r.URL.Query().Get("interaction"))
 	if err != nil {
 		p.interactionGone(w, r, err)
 		return
@@ -155,6 +156,12 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 			p.writeAuthorizeError(w, r, ar, fosite.ErrConsentRequired.WithHint("The citizen has not consented to this request."))
 			return
 		}
+		if it == nil {
+			// Already logged in: the consent page must not ask again
+			// (OIDC Core §3.1.2.4), so the interaction starts logged in.
+			p.sendToPageAs(w, r, ar, PathConsent, auth)
+			return
+		}
 		p.sendToPage(w, r, ar, it, PathConsent)
 		return
 	}
@@ -222,6 +229,15 @@ func (p *Provider) currentSession(r *http.Request, now time.Time) (identity.Auth
 // sendToPage stores the request as an interaction (once) and redirects the
 // browser to a page of consent-ui.
 func (p *Provider) sendToPage(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, it *identity.Interaction, page string) {
+	p.sendToPageWith(w, r, ar, it, page, identity.AuthSession{})
+}
+
+// sendToPageAs starts an interaction on behalf of a logged-in session.
+func (p *Provider) sendToPageAs(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, page string, auth identity.AuthSession) {
+	p.sendToPageWith(w, r, ar, nil, page, auth)
+}
+
+func (p *Provider) sendToPageWith(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, it *identity.Interaction, page string, auth identity.AuthSession) {
 	ctx := r.Context()
 	if it == nil {
 		now := p.cfg.Now()
@@ -235,11 +251,14 @@ func (p *Provider) sendToPage(w http.ResponseWriter, r *http.Request, ar fosite.
 			form[k] = v
 		}
 		it = &identity.Interaction{
-			ID:        identity.NewID(),
-			ClientID:  ar.GetClient().GetID(),
-			Form:      form.Encode(),
-			CreatedAt: now,
-			ExpiresAt: now.Add(p.cfg.InteractionLifespan),
+			ID:         identity.NewID(),
+			ClientID:   ar.GetClient().GetID(),
+			Form:       form.Encode(),
+			AccountID:  auth.AccountID,
+			AuthTime:   auth.AuthTime,
+			BrowserKey: p.ensureBrowserKey(w, r),
+			CreatedAt:  now,
+			ExpiresAt:  now.Add(p.cfg.InteractionLifespan),
 		}
 		if err := p.store.CreateInteraction(ctx, *it); err != nil {
 			p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
@@ -375,9 +394,10 @@ type Pending struct {
 	FreshLogin bool
 }
 
-// Pending loads an interaction for a page.
-func (p *Provider) Pending(ctx context.Context, id string) (Pending, error) {
-	it, err := p.store.GetInteraction(ctx, id, p.cfg.Now())
+// Pending loads an interaction for a page of the browser that started it.
+func (p *Provider) Pending(r *http.Request, id string) (Pending, error) {
+	ctx := r.Context()
+	it, err := p.boundInteraction(r, id)
 	if err != nil {
 		return Pending{}, err
 	}
@@ -435,7 +455,7 @@ func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionI
 		return err
 	}
 	if interactionID != "" {
-		it, err := p.store.GetInteraction(ctx, interactionID, now)
+		it, err := p.boundInteraction(r, interactionID)
 		if err != nil {
 			return err
 		}
@@ -459,17 +479,19 @@ func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionI
 
 // Decide records the citizen's consent decision. On allow, the grant is
 // stored for (account, client) so the same request later skips the page.
-func (p *Provider) Decide(ctx context.Context, interactionID string, allow bool) error {
+func (p *Provider) Decide(r *http.Request, interactionID string, allow bool) error {
+	ctx := r.Context()
 	now := p.cfg.Now()
-	it, err := p.store.GetInteraction(ctx, interactionID, now)
+	it, err := p.boundInteraction(r, interactionID)
 	if err != nil {
 		return err
 	}
-	if it.AuthTime.IsZero() {
+	// Only the citizen logged in on this browser decides for this request.
+	if sess, err := p.currentSession(r, now); it.AuthTime.IsZero() || err != nil || sess.AccountID != it.AccountID {
 		return identity.ErrNotFound
 	}
 	if allow {
-		pending, err := p.Pending(ctx, interactionID)
+		pending, err := p.Pending(r, interactionID)
 		if err != nil {
 			return err
 		}
@@ -496,4 +518,31 @@ func (p *Provider) Decide(ctx context.Context, interactionID string, allow bool)
 func (p *Provider) BrowserSession(r *http.Request) (identity.AuthSession, bool) {
 	s, err := p.currentSession(r, p.cfg.Now())
 	return s, err == nil
+}
+
+// boundInteraction loads an interaction only for the browser that started
+// it: someone who learns an interaction id (a shared link, a referrer)
+// cannot log in, consent or resume with it from another browser.
+func (p *Provider) boundInteraction(r *http.Request, id string) (identity.Interaction, error) {
+	it, err := p.store.GetInteraction(r.Context(), id, p.cfg.Now())
+	if err != nil {
+		return it, err
+	}
+	c, cerr := r.Cookie(browserCookie)
+	if cerr != nil || it.BrowserKey == "" || subtle.ConstantTimeCompare([]byte(hashToken(c.Value)), []byte(it.BrowserKey)) != 1 {
+		return identity.Interaction{}, identity.ErrNotFound
+	}
+	return it, nil
+}
+
+// ensureBrowserKey returns the hash of this browser's binding cookie,
+// setting the cookie first if it has none.
+func (p *Provider) ensureBrowserKey(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(browserCookie); err == nil && len(c.Value) >= 32 {
+		return hashToken(c.Value)
+	}
+	v := randomToken()
+	http.SetCookie(w, &http.Cookie{Name: browserCookie, Value: v, Path: "/", HttpOnly: true,
+		Secure: p.SecureCookies(), SameSite: http.SameSiteLaxMode})
+	return hashToken(v)
 }

@@ -108,7 +108,7 @@ func (s *Store) UpsertCitizens(ctx context.Context, citizens []identity.Citizen)
 
 func (s *Store) GetCitizen(ctx context.Context, pin string) (identity.Citizen, error) {
 	var r citizenRow
-	if err := s.conn(ctx).Where("pin = ?", pin).Take(&r).Error; err != nil {
+	if err := s.reader(ctx).Where("pin = ?", pin).Take(&r).Error; err != nil {
 		return identity.Citizen{}, domainErr("citizen", err)
 	}
 	return r.domain(), nil
@@ -131,7 +131,7 @@ func (s *Store) CreateAccount(ctx context.Context, a identity.Account) error {
 
 func (s *Store) GetAccount(ctx context.Context, id string) (identity.Account, error) {
 	var r accountRow
-	if err := s.conn(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+	if err := s.reader(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
 		return identity.Account{}, domainErr("account", err)
 	}
 	return r.domain(), nil
@@ -139,7 +139,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (identity.Account, er
 
 func (s *Store) GetAccountByPIN(ctx context.Context, pin string) (identity.Account, error) {
 	var r accountRow
-	if err := s.conn(ctx).Where("pin = ?", pin).Take(&r).Error; err != nil {
+	if err := s.reader(ctx).Where("pin = ?", pin).Take(&r).Error; err != nil {
 		return identity.Account{}, domainErr("account", err)
 	}
 	return r.domain(), nil
@@ -170,7 +170,7 @@ func (s *Store) CreateClient(ctx context.Context, c identity.Client) error {
 
 func (s *Store) GetIdentityClient(ctx context.Context, id string) (identity.Client, error) {
 	var r clientRow
-	if err := s.conn(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+	if err := s.reader(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
 		return identity.Client{}, domainErr("client", err)
 	}
 	return r.domain(), nil
@@ -179,7 +179,7 @@ func (s *Store) GetIdentityClient(ctx context.Context, id string) (identity.Clie
 // ListClients returns every client, ordered by id.
 func (s *Store) ListClients(ctx context.Context) ([]identity.Client, error) {
 	var rows []clientRow
-	if err := s.conn(ctx).Order("id").Find(&rows).Error; err != nil {
+	if err := s.reader(ctx).Order("id").Find(&rows).Error; err != nil {
 		return nil, dbErr("clients", err)
 	}
 	out := make([]identity.Client, len(rows))
@@ -212,7 +212,7 @@ func (s *Store) SaveConsent(ctx context.Context, g identity.ConsentGrant) error 
 
 func (s *Store) GetConsent(ctx context.Context, accountID, clientID string) (identity.ConsentGrant, error) {
 	var r consentRow
-	if err := s.conn(ctx).Where("account_id = ? AND client_id = ?", accountID, clientID).Take(&r).Error; err != nil {
+	if err := s.reader(ctx).Where("account_id = ? AND client_id = ?", accountID, clientID).Take(&r).Error; err != nil {
 		return identity.ConsentGrant{}, domainErr("consent", err)
 	}
 	return r.domain(), nil
@@ -242,7 +242,7 @@ func (s *Store) CreateAuthSession(ctx context.Context, a identity.AuthSession) e
 // has expired at now.
 func (s *Store) GetAuthSession(ctx context.Context, id string, now time.Time) (identity.AuthSession, error) {
 	var r authSessionRow
-	if err := s.conn(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+	if err := s.reader(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
 		return identity.AuthSession{}, domainErr("session", err)
 	}
 	if !now.Before(r.ExpiresAt) {
@@ -271,7 +271,7 @@ func (s *Store) CreateInteraction(ctx context.Context, i identity.Interaction) e
 // has expired at now.
 func (s *Store) GetInteraction(ctx context.Context, id string, now time.Time) (identity.Interaction, error) {
 	var r interactionRow
-	if err := s.conn(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+	if err := s.reader(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
 		return identity.Interaction{}, domainErr("interaction", err)
 	}
 	if !now.Before(r.ExpiresAt) {

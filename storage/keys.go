@@ -27,7 +27,7 @@ func (s *Store) InsertKey(ctx context.Context, r keys.Record) error {
 // is the same on every node).
 func (s *Store) ListKeys(ctx context.Context) ([]keys.Record, error) {
 	var rows []signingKeyRow
-	if err := s.conn(ctx).Order("created_at DESC").Order("kid DESC").Find(&rows).Error; err != nil {
+	if err := s.reader(ctx).Order("created_at DESC").Order("kid DESC").Find(&rows).Error; err != nil {
 		return nil, dbErr("signing keys", err)
 	}
 	out := make([]keys.Record, len(rows))

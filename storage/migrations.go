@@ -38,7 +38,7 @@ const migrationLockID int64 = 0x64696e6864616e68 // "dinhdanh"
 // migrations is the schema history. Never edit an applied migration: add
 // the next one, with its own model copies.
 func migrations() []*gormigrate.Migration {
-	return []*gormigrate.Migration{
+	list := []*gormigrate.Migration{
 		{
 			ID: "202611270001_init",
 			Migrate: func(tx *gorm.DB) error {
@@ -59,6 +59,7 @@ func migrations() []*gormigrate.Migration {
 			},
 		},
 	}
+	return append(list, securityMigration())
 }
 
 // Models of migration 202611270001_init. JSON lists are text columns.

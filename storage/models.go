@@ -168,6 +168,7 @@ type clientRow struct {
 	JWKSURI                 string `gorm:"column:jwks_uri"`
 	LogoURI                 string `gorm:"column:logo_uri"`
 	Purpose                 string
+	MinLevel                int
 	CreatedAt               time.Time `gorm:"autoCreateTime:false"`
 }
 
@@ -180,7 +181,7 @@ func toClientRow(c identity.Client) clientRow {
 		GrantTypes: cloneList(c.GrantTypes), ResponseTypes: cloneList(c.ResponseTypes),
 		Scopes: cloneList(c.Scopes), Audience: cloneList(c.Audience), SubjectType: c.SubjectType,
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, JWKSURI: c.JWKSURI, LogoURI: c.LogoURI,
-		Purpose: c.Purpose, CreatedAt: c.CreatedAt.UTC(),
+		Purpose: c.Purpose, MinLevel: c.MinLevel, CreatedAt: c.CreatedAt.UTC(),
 	}
 }
 
@@ -190,7 +191,7 @@ func (r clientRow) domain() identity.Client {
 		RedirectURIs: r.RedirectURIs, PostLogoutRedirectURIs: r.PostLogoutRedirectURIs,
 		GrantTypes: r.GrantTypes, ResponseTypes: r.ResponseTypes, Scopes: r.Scopes,
 		Audience: r.Audience, SubjectType: r.SubjectType, TokenEndpointAuthMethod: r.TokenEndpointAuthMethod,
-		JWKSURI: r.JWKSURI, LogoURI: r.LogoURI, Purpose: r.Purpose, CreatedAt: r.CreatedAt.UTC(),
+		JWKSURI: r.JWKSURI, LogoURI: r.LogoURI, Purpose: r.Purpose, MinLevel: r.MinLevel, CreatedAt: r.CreatedAt.UTC(),
 	}
 }
 
@@ -228,14 +229,15 @@ func (r authSessionRow) domain() identity.AuthSession {
 }
 
 type interactionRow struct {
-	ID        string `gorm:"primaryKey"`
-	ClientID  string
-	Form      string
-	AccountID *string // NULL until the citizen logs in (foreign key)
-	AuthTime  *time.Time
-	Decision  string
-	CreatedAt time.Time `gorm:"autoCreateTime:false"`
-	ExpiresAt time.Time
+	ID         string `gorm:"primaryKey"`
+	ClientID   string
+	Form       string
+	AccountID  *string // NULL until the citizen logs in (foreign key)
+	AuthTime   *time.Time
+	Decision   string
+	BrowserKey string
+	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	ExpiresAt  time.Time
 }
 
 func (interactionRow) TableName() string { return "interactions" }
@@ -243,7 +245,7 @@ func (interactionRow) TableName() string { return "interactions" }
 func toInteractionRow(i identity.Interaction) interactionRow {
 	return interactionRow{
 		ID: i.ID, ClientID: i.ClientID, Form: i.Form, AccountID: strPtr(i.AccountID),
-		AuthTime: timePtr(i.AuthTime), Decision: i.Decision, CreatedAt: i.CreatedAt.UTC(),
+		AuthTime: timePtr(i.AuthTime), Decision: i.Decision, BrowserKey: i.BrowserKey, CreatedAt: i.CreatedAt.UTC(),
 		ExpiresAt: i.ExpiresAt.UTC(),
 	}
 }
@@ -251,7 +253,7 @@ func toInteractionRow(i identity.Interaction) interactionRow {
 func (r interactionRow) domain() identity.Interaction {
 	return identity.Interaction{
 		ID: r.ID, ClientID: r.ClientID, Form: r.Form, AccountID: fromStrPtr(r.AccountID),
-		AuthTime: fromPtr(r.AuthTime), Decision: r.Decision, CreatedAt: r.CreatedAt.UTC(),
+		AuthTime: fromPtr(r.AuthTime), Decision: r.Decision, BrowserKey: r.BrowserKey, CreatedAt: r.CreatedAt.UTC(),
 		ExpiresAt: r.ExpiresAt.UTC(),
 	}
 }

@@ -59,6 +59,25 @@ func (s *Store) fositeErr(what string, err error) error {
 	return dbErr(what, s.mapTxErr(err))
 }
 
+// createRow inserts one code/token/request row. Outside a transaction on
+// SQLite it is group-committed with the other rows waiting (see committer).
+func (s *Store) createRow(ctx context.Context, what string, row any) error {
+	if err := s.write(ctx, func(db *gorm.DB) error { return db.Create(row).Error }); err != nil {
+		return s.fositeErr(what, err)
+	}
+	return nil
+}
+
+// deleteRow deletes a row by signature; it is idempotent (RFC 7009 §2.2),
+// so it can be group-committed too.
+func (s *Store) deleteRow(ctx context.Context, what string, model any, signature string) error {
+	err := s.write(ctx, func(db *gorm.DB) error { return db.Where("signature = ?", signature).Delete(model).Error })
+	if err != nil {
+		return s.fositeErr(what, err)
+	}
+	return nil
+}
+
 // newRequestRow captures a requester. expiry names the token whose expiry
 // (from the session) the row carries.
 func (s *Store) newRequestRow(key string, r fosite.Requester, expiry fosite.TokenType) (requestRow, error) {
@@ -133,7 +152,7 @@ func (s *Store) client(db *gorm.DB, id string) (*identity.Client, error) {
 
 // GetClient returns an *identity.Client.
 func (s *Store) GetClient(ctx context.Context, id string) (fosite.Client, error) {
-	c, err := s.client(s.conn(ctx), id)
+	c, err := s.client(s.reader(ctx), id)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +163,7 @@ func (s *Store) GetClient(ctx context.Context, id string) (fosite.Client, error)
 // and not yet expired (RFC 7523 §3, item 7: no replay).
 func (s *Store) ClientAssertionJWTValid(ctx context.Context, jti string) error {
 	var n int64
-	err := s.conn(ctx).Model(&jtiRow{}).
+	err := s.reader(ctx).Model(&jtiRow{}).
 		Where("signature = ? AND expires_at > ?", hashKey(jti), s.now()).Count(&n).Error
 	if err != nil {
 		return dbErr("jti", err)
@@ -180,17 +199,14 @@ func (s *Store) CreateAuthorizeCodeSession(ctx context.Context, signature string
 	if err != nil {
 		return err
 	}
-	if err := s.conn(ctx).Create(&authorizeCodeRow{R: row}).Error; err != nil {
-		return s.fositeErr("authorization code", err)
-	}
-	return nil
+	return s.createRow(ctx, "authorization code", &authorizeCodeRow{R: row})
 }
 
 // GetAuthorizeCodeSession returns the requester together with
 // fosite.ErrInvalidatedAuthorizeCode for a used code: fosite needs the
 // request id to revoke the tokens issued from it (RFC 6749 §4.1.2).
 func (s *Store) GetAuthorizeCodeSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
-	db := s.conn(ctx)
+	db := s.reader(ctx)
 	var row authorizeCodeRow
 	if err := db.Where("signature = ?", signature).Take(&row).Error; err != nil {
 		return nil, s.fositeErr("authorization code", err)
@@ -234,14 +250,11 @@ func (s *Store) CreateAccessTokenSession(ctx context.Context, signature string, 
 	if err != nil {
 		return err
 	}
-	if err := s.conn(ctx).Create(&accessTokenRow{R: row}).Error; err != nil {
-		return s.fositeErr("access token", err)
-	}
-	return nil
+	return s.createRow(ctx, "access token", &accessTokenRow{R: row})
 }
 
 func (s *Store) GetAccessTokenSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
-	db := s.conn(ctx)
+	db := s.reader(ctx)
 	var row accessTokenRow
 	if err := db.Where("signature = ?", signature).Take(&row).Error; err != nil {
 		return nil, s.fositeErr("access token", err)
@@ -259,10 +272,7 @@ func (s *Store) GetAccessTokenSession(ctx context.Context, signature string, ses
 // DeleteAccessTokenSession is idempotent: an unknown token is already gone
 // (RFC 7009 §2.2).
 func (s *Store) DeleteAccessTokenSession(ctx context.Context, signature string) error {
-	if err := s.conn(ctx).Where("signature = ?", signature).Delete(&accessTokenRow{}).Error; err != nil {
-		return s.fositeErr("access token", err)
-	}
-	return nil
+	return s.deleteRow(ctx, "access token", &accessTokenRow{}, signature)
 }
 
 // RevokeAccessToken deletes every access token of the grant (RFC 7009 §2.1).
@@ -280,10 +290,7 @@ func (s *Store) CreateRefreshTokenSession(ctx context.Context, signature, access
 	if err != nil {
 		return err
 	}
-	if err := s.conn(ctx).Create(&refreshTokenRow{R: row, AccessSignature: accessSignature}).Error; err != nil {
-		return s.fositeErr("refresh token", err)
-	}
-	return nil
+	return s.createRow(ctx, "refresh token", &refreshTokenRow{R: row, AccessSignature: accessSignature})
 }
 
 // inGrace reports whether a rotated (not revoked) refresh token is still
@@ -299,7 +306,7 @@ func (s *Store) inGrace(row *refreshTokenRow, now time.Time) bool {
 // than RefreshGracePeriod ago still counts as active, so concurrent
 // refreshes by one client all succeed.
 func (s *Store) GetRefreshTokenSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
-	db := s.conn(ctx)
+	db := s.reader(ctx)
 	var row refreshTokenRow
 	if err := db.Where("signature = ?", signature).Take(&row).Error; err != nil {
 		return nil, s.fositeErr("refresh token", err)
@@ -316,10 +323,7 @@ func (s *Store) GetRefreshTokenSession(ctx context.Context, signature string, se
 
 // DeleteRefreshTokenSession is idempotent (RFC 7009 §2.2).
 func (s *Store) DeleteRefreshTokenSession(ctx context.Context, signature string) error {
-	if err := s.conn(ctx).Where("signature = ?", signature).Delete(&refreshTokenRow{}).Error; err != nil {
-		return s.fositeErr("refresh token", err)
-	}
-	return nil
+	return s.deleteRow(ctx, "refresh token", &refreshTokenRow{}, signature)
 }
 
 // RotateRefreshToken retires the refresh token being exchanged and the
@@ -377,14 +381,11 @@ func (s *Store) CreatePKCERequestSession(ctx context.Context, signature string, 
 	if err != nil {
 		return err
 	}
-	if err := s.conn(ctx).Create(&pkceRow{R: row}).Error; err != nil {
-		return s.fositeErr("PKCE request", err)
-	}
-	return nil
+	return s.createRow(ctx, "PKCE request", &pkceRow{R: row})
 }
 
 func (s *Store) GetPKCERequestSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
-	db := s.conn(ctx)
+	db := s.reader(ctx)
 	var row pkceRow
 	if err := db.Where("signature = ?", signature).Take(&row).Error; err != nil {
 		return nil, s.fositeErr("PKCE request", err)
@@ -393,10 +394,7 @@ func (s *Store) GetPKCERequestSession(ctx context.Context, signature string, ses
 }
 
 func (s *Store) DeletePKCERequestSession(ctx context.Context, signature string) error {
-	if err := s.conn(ctx).Where("signature = ?", signature).Delete(&pkceRow{}).Error; err != nil {
-		return s.fositeErr("PKCE request", err)
-	}
-	return nil
+	return s.deleteRow(ctx, "PKCE request", &pkceRow{}, signature)
 }
 
 // OpenID Connect sessions. fosite passes the whole authorization code
@@ -407,16 +405,13 @@ func (s *Store) CreateOpenIDConnectSession(ctx context.Context, authorizeCode st
 	if err != nil {
 		return err
 	}
-	if err := s.conn(ctx).Create(&oidcRow{R: row}).Error; err != nil {
-		return s.fositeErr("OpenID Connect session", err)
-	}
-	return nil
+	return s.createRow(ctx, "OpenID Connect session", &oidcRow{R: row})
 }
 
 // GetOpenIDConnectSession decodes the stored session into the session of
 // requester. A missing session is fosite.ErrNotFound (openid.ErrNoSessionFound).
 func (s *Store) GetOpenIDConnectSession(ctx context.Context, authorizeCode string, requester fosite.Requester) (fosite.Requester, error) {
-	db := s.conn(ctx)
+	db := s.reader(ctx)
 	var row oidcRow
 	if err := db.Where("signature = ?", hashKey(authorizeCode)).Take(&row).Error; err != nil {
 		return nil, s.fositeErr("OpenID Connect session", err)
@@ -429,10 +424,7 @@ func (s *Store) GetOpenIDConnectSession(ctx context.Context, authorizeCode strin
 }
 
 func (s *Store) DeleteOpenIDConnectSession(ctx context.Context, authorizeCode string) error {
-	if err := s.conn(ctx).Where("signature = ?", hashKey(authorizeCode)).Delete(&oidcRow{}).Error; err != nil {
-		return s.fositeErr("OpenID Connect session", err)
-	}
-	return nil
+	return s.deleteRow(ctx, "OpenID Connect session", &oidcRow{}, hashKey(authorizeCode))
 }
 
 // Pushed authorization requests (RFC 9126), keyed by the SHA-256 of the
@@ -460,17 +452,14 @@ func (s *Store) CreatePARSession(ctx context.Context, requestURI string, r fosit
 	if u := r.GetRedirectURI(); u != nil {
 		par.RedirectURI = u.String()
 	}
-	if err := s.conn(ctx).Create(&par).Error; err != nil {
-		return s.fositeErr("pushed authorization request", err)
-	}
-	return nil
+	return s.createRow(ctx, "pushed authorization request", &par)
 }
 
 // GetPARSession returns fosite.ErrNotFound for an unknown or expired
 // request_uri: it is valid only for its lifetime (expires_in, RFC 9126
 // §2.2), and fosite does not check that itself.
 func (s *Store) GetPARSession(ctx context.Context, requestURI string) (fosite.AuthorizeRequester, error) {
-	db := s.conn(ctx)
+	db := s.reader(ctx)
 	var row parRow
 	if err := db.Where("signature = ?", hashKey(requestURI)).Take(&row).Error; err != nil {
 		return nil, s.fositeErr("pushed authorization request", err)
@@ -501,10 +490,7 @@ func (s *Store) GetPARSession(ctx context.Context, requestURI string) (fosite.Au
 }
 
 func (s *Store) DeletePARSession(ctx context.Context, requestURI string) error {
-	if err := s.conn(ctx).Where("signature = ?", hashKey(requestURI)).Delete(&parRow{}).Error; err != nil {
-		return s.fositeErr("pushed authorization request", err)
-	}
-	return nil
+	return s.deleteRow(ctx, "pushed authorization request", &parRow{}, hashKey(requestURI))
 }
 
 // DeleteExpired purges what expired at or before now: codes, tokens,

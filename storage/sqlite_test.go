@@ -35,15 +35,15 @@ func TestOpenRejectsUnknownURL(t *testing.T) {
 	}
 }
 
-// The SQLite file keeps WAL, foreign keys and synchronous=FULL on every
-// connection.
+// The SQLite file keeps WAL, foreign keys, synchronous=FULL and a busy
+// timeout (for other processes) on the writer connection.
 func TestSQLitePragmas(t *testing.T) {
 	s, err := storage.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "p.db"), storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "5000"} {
 		var got string
 		if err := s.DB().Raw("PRAGMA " + pragma).Scan(&got).Error; err != nil {
 			t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	gosqlite "github.com/glebarez/go-sqlite"
@@ -45,12 +46,23 @@ type Options struct {
 
 const defaultRefreshGracePeriod = 5 * time.Second
 
-// Store implements every storage interface dinhdanh needs on one gorm
-// connection pool.
+// Store implements every storage interface dinhdanh needs.
+//
+// On SQLite, db is one writer connection: every write and every
+// transaction queues for it in database/sql, instead of several connections
+// racing for the file lock and sleeping in SQLite's busy handler. rdb is a
+// pool of query_only connections for reads outside a transaction (WAL lets
+// them run beside the writer), and commits is the group committer for
+// single-row writes outside a transaction. On PostgreSQL db and rdb are
+// the same pool and commits is nil.
 type Store struct {
-	db      *gorm.DB
-	dialect string // "sqlite" or "postgres"
-	opts    Options
+	db        *gorm.DB
+	rdb       *gorm.DB
+	dialect   string // "sqlite" or "postgres"
+	opts      Options
+	commits   *committer
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open connects to url: "sqlite:PATH" or a "postgres://" / "postgresql://"
@@ -66,88 +78,153 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		opts.NewSession = defaultSession
 	}
 
-	var (
-		dial    gorm.Dialector
-		dialect string
-	)
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
 		if path == "" || strings.ContainsRune(path, '?') {
 			return nil, errors.New("storage: sqlite URL must be sqlite:PATH with no query")
 		}
-		dial, dialect = sqlite.Open(sqliteDSN(path)), "sqlite"
+		return openSQLite(ctx, path, opts)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		dial, dialect = postgres.Open(url), "postgres"
+		return openPostgres(ctx, url, opts)
 	default:
 		// The URL may hold a password: never echo it.
 		return nil, errors.New("storage: database URL must start with sqlite: or postgres://")
 	}
+}
 
-	db, err := gorm.Open(dial, &gorm.Config{
+func gormConfig(opts Options) *gorm.Config {
+	return &gorm.Config{
 		// Duplicate keys and foreign-key violations become gorm errors on
 		// both backends, so one mapping to domain errors serves both.
 		TranslateError: true,
+		// Every write is one statement or runs in an explicit transaction:
+		// gorm's implicit BEGIN/COMMIT around each would only add round
+		// trips (and hold the SQLite writer longer).
+		SkipDefaultTransaction: true,
 		// No SQL in logs: statements carry personal data as arguments.
 		Logger:  logger.Discard,
 		NowFunc: func() time.Time { return opts.Now().UTC() },
-	})
+	}
+}
+
+func openPostgres(ctx context.Context, url string, opts Options) (*Store, error) {
+	db, err := gorm.Open(postgres.Open(url), gormConfig(opts))
 	if err != nil {
-		return nil, fmt.Errorf("storage: opening %s database: %w", dialect, err)
+		return nil, fmt.Errorf("storage: opening postgres database: %w", err)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	if dialect == "sqlite" {
-		// Writers serialise on the database lock anyway (BEGIN IMMEDIATE);
-		// a few connections let WAL readers proceed beside one writer.
-		n := max(4, runtime.NumCPU())
-		sqlDB.SetMaxOpenConns(n)
-		sqlDB.SetMaxIdleConns(n)
-		sqlDB.SetConnMaxIdleTime(0)
-	} else {
-		sqlDB.SetMaxOpenConns(25)
-		sqlDB.SetMaxIdleConns(10)
-		sqlDB.SetConnMaxLifetime(30 * time.Minute)
-		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	}
-	s := &Store{db: db, dialect: dialect, opts: opts}
+	// PostgreSQL runs writers in parallel and already shares one WAL flush
+	// among concurrent commits: one pool, no group committer.
+	sqlDB.SetMaxOpenConns(25)
+	sqlDB.SetMaxIdleConns(10)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{db: db, rdb: db, dialect: "postgres", opts: opts}
 	if err := s.Ping(ctx); err != nil {
-		_ = sqlDB.Close()
+		_ = s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// sqliteDSN sets WAL with synchronous=FULL (the last commits survive a
-// power cut: consent grants must not be lost), enforced foreign keys, and
-// BEGIN IMMEDIATE so read-modify-write transactions from several goroutines
-// queue on busy_timeout instead of failing with SQLITE_BUSY.
+func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
+	// The writer first: its first connection switches the file to WAL.
+	db, err := gorm.Open(sqlite.Open(sqliteDSN(path)), gormConfig(opts))
+	if err != nil {
+		return nil, fmt.Errorf("storage: opening sqlite database: %w", err)
+	}
+	w, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+
+	rdb, err := gorm.Open(sqlite.Open(sqliteReaderDSN(path)), gormConfig(opts))
+	if err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("storage: opening sqlite database: %w", err)
+	}
+	r, err := rdb.DB()
+	if err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	n := max(4, runtime.NumCPU())
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxIdleTime(0)
+	r.SetConnMaxLifetime(0)
+
+	s := &Store{db: db, rdb: rdb, dialect: "sqlite", opts: opts}
+	s.commits = newCommitter(db)
+	go s.commits.run()
+	if err := s.Ping(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteDSN (the writer) sets WAL with synchronous=FULL (the last commits
+// survive a power cut: consent grants must not be lost), enforced foreign
+// keys, and BEGIN IMMEDIATE so a transaction takes the write lock at once.
+// busy_timeout remains for other processes on the file (the CLI).
 func sqliteDSN(path string) string {
-	return filepath.Clean(path) + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)" +
+	return filepath.Clean(path) + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(" + sqliteBusyTimeout + ")" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"
 }
 
-// Ping checks that the database answers.
+// sqliteBusyTimeout is in milliseconds; tests shorten it.
+var sqliteBusyTimeout = "5000"
+
+// sqliteReaderDSN: query_only makes a write sent to a reader fail instead
+// of competing with the writer for the lock.
+func sqliteReaderDSN(path string) string {
+	return filepath.Clean(path) + "?_pragma=busy_timeout(" + sqliteBusyTimeout + ")&_pragma=query_only(1)"
+}
+
+// Ping checks that the database answers, on the reader pool too.
 func (s *Store) Ping(ctx context.Context) error {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return fmt.Errorf("storage: %w", err)
-	}
-	if err := sqlDB.PingContext(ctx); err != nil {
-		return fmt.Errorf("storage: ping: %w", err)
+	for _, g := range []*gorm.DB{s.db, s.rdb} {
+		sqlDB, err := g.DB()
+		if err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+		if err := sqlDB.PingContext(ctx); err != nil {
+			return fmt.Errorf("storage: ping: %w", err)
+		}
 	}
 	return nil
 }
 
-// Close closes the connection pool.
+// Close stops the group committer, after it has answered every write
+// already queued, then closes the connections. Closing twice is harmless.
 func (s *Store) Close() error {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
-	}
-	return sqlDB.Close()
+	s.closeOnce.Do(func() {
+		if s.commits != nil {
+			s.commits.close()
+		}
+		var errs []error
+		for _, g := range []*gorm.DB{s.rdb, s.db} {
+			sqlDB, err := g.DB()
+			if err == nil {
+				err = sqlDB.Close()
+			}
+			errs = append(errs, err)
+			if s.rdb == s.db {
+				break
+			}
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
 }
 
 // DB exposes the gorm handle, for tests and benchmarks only.
@@ -163,14 +240,45 @@ type txValue struct {
 	tx    *gorm.DB
 }
 
-// conn returns the transaction carried by ctx, or the pool. Every method
-// goes through it: on SQLite a method that took a second connection while
-// its caller holds the write lock would wait on itself.
-func (s *Store) conn(ctx context.Context) *gorm.DB {
+// tx returns the transaction ctx carries for this store, if any.
+func (s *Store) tx(ctx context.Context) (*gorm.DB, bool) {
 	if v, ok := ctx.Value(txKey{}).(txValue); ok && v.store == s {
-		return v.tx.WithContext(ctx)
+		return v.tx.WithContext(ctx), true
+	}
+	return nil, false
+}
+
+// conn is for writes: the transaction carried by ctx, or the writer. Every
+// write goes through it (or write): on SQLite, a method that asked for the
+// writer while its caller holds it in a transaction would wait on itself.
+func (s *Store) conn(ctx context.Context) *gorm.DB {
+	if tx, ok := s.tx(ctx); ok {
+		return tx
 	}
 	return s.db.WithContext(ctx)
+}
+
+// reader is for reads: the transaction carried by ctx (which must see its
+// own writes), or the reader pool.
+func (s *Store) reader(ctx context.Context) *gorm.DB {
+	if tx, ok := s.tx(ctx); ok {
+		return tx
+	}
+	return s.rdb.WithContext(ctx)
+}
+
+// write runs fn, one single-statement write. Outside a transaction on
+// SQLite it joins the next group commit and returns once that commit is
+// durable; otherwise it runs on conn(ctx). fn may run twice (see
+// committer), so it must do nothing but issue its statement.
+func (s *Store) write(ctx context.Context, fn func(db *gorm.DB) error) error {
+	if tx, ok := s.tx(ctx); ok {
+		return fn(tx)
+	}
+	if s.commits == nil {
+		return fn(s.db.WithContext(ctx))
+	}
+	return s.commits.do(ctx, fn)
 }
 
 // inTx runs fn in a transaction, or in a savepoint of the one ctx carries.
@@ -223,11 +331,17 @@ func (s *Store) mapTxErr(err error) error {
 	if errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01") {
 		return fmt.Errorf("%w: %w", fosite.ErrSerializationFailure, err)
 	}
-	var lite *gosqlite.Error
-	if errors.As(err, &lite) && (lite.Code()&0xff == sqliteBusy || lite.Code()&0xff == sqliteLocked) {
+	if sqliteBusyErr(err) {
 		return fmt.Errorf("%w: %w", fosite.ErrSerializationFailure, err)
 	}
 	return err
+}
+
+// sqliteBusyErr: the file stayed locked (by another process) for all of
+// busy_timeout.
+func sqliteBusyErr(err error) bool {
+	var lite *gosqlite.Error
+	return errors.As(err, &lite) && (lite.Code()&0xff == sqliteBusy || lite.Code()&0xff == sqliteLocked)
 }
 
 // Primary SQLite result codes (the low byte of extended codes).

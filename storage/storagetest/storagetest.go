@@ -116,6 +116,15 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"DeleteExpired", testDeleteExpired},
 		{"FositeCodeFlow", testFositeCodeFlow},
 		{"FositeConcurrentRefresh", testFositeConcurrentRefresh},
+		{"ConcurrentCreate", testConcurrentCreate},
+		{"ConcurrentCreateOneBad", testConcurrentCreateOneBad},
+		{"CanceledWrite", testCanceledWrite},
+		{"ReadsBesideTransaction", testReadsBesideTransaction},
+		{"CloseWhileWriting", testCloseWhileWriting},
+		{"OTPChallenges", testOTPChallenges},
+		{"LoginAttempts", testLoginAttempts},
+		{"AuditLog", testAuditLog},
+		{"ClientMinLevel", testClientMinLevel},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -38,6 +38,8 @@ type Options struct {
 	SMS identity.SMSSender
 	// AuthCodeLifespan overrides the authorization code lifetime (tests).
 	AuthCodeLifespan time.Duration
+	// ThrottlePolicy defaults to identity.DefaultThrottlePolicy.
+	ThrottlePolicy identity.ThrottlePolicy
 }
 
 // App is a running dinhdanh, minus the listener.
@@ -45,6 +47,7 @@ type App struct {
 	Store    *storage.Store
 	Keys     *keys.Manager
 	Auth     *identity.Authenticator
+	OTP      *identity.OTPService
 	Provider *provider.Provider
 	SMS      identity.SMSSender
 	Secrets  Secrets
@@ -59,6 +62,8 @@ type Secrets struct {
 	Pairwise      []byte
 	ClientSecrets []byte
 	CSRF          []byte
+	OTP           []byte
+	Throttle      []byte
 }
 
 // DeriveSecrets derives the per-purpose keys from the master key.
@@ -80,7 +85,13 @@ func DeriveSecrets(master []byte) (Secrets, error) {
 	if s.ClientSecrets, err = d("client-secrets"); err != nil {
 		return s, err
 	}
-	s.CSRF, err = d("csrf")
+	if s.CSRF, err = d("csrf"); err != nil {
+		return s, err
+	}
+	if s.OTP, err = d("otp"); err != nil {
+		return s, err
+	}
+	s.Throttle, err = d("throttle")
 	return s, err
 }
 
@@ -109,6 +120,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.PasswordParams == (identity.PasswordParams{}) {
 		o.PasswordParams = identity.DefaultPasswordParams
 	}
+	if o.ThrottlePolicy == (identity.ThrottlePolicy{}) {
+		o.ThrottlePolicy = identity.DefaultThrottlePolicy
+	}
 	if o.MaxConcurrentHashes == 0 {
 		o.MaxConcurrentHashes = 8
 	}
@@ -129,8 +143,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err := a.Keys.EnsureKeys(ctx); err != nil {
 		return fail(fmt.Errorf("signing keys: %w", err))
 	}
+	throttle := identity.NewThrottle(st, st, o.ThrottlePolicy, secrets.Throttle)
 	if a.Auth, err = identity.NewAuthenticator(identity.AuthenticatorConfig{
-		Accounts: st, Citizens: st, Params: o.PasswordParams, MaxConcurrent: o.MaxConcurrentHashes, Now: o.Now,
+		Accounts: st, Citizens: st, Throttle: throttle, Params: o.PasswordParams, MaxConcurrent: o.MaxConcurrentHashes, Now: o.Now,
 	}); err != nil {
 		return fail(err)
 	}
@@ -145,6 +160,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	} else if ls, ok := o.SMS.(*identity.LogSMSSender); ok && o.Dev {
 		devSMS = ls
 	}
+
+	a.OTP = identity.NewOTPService(identity.OTPConfig{Store: st, Accounts: st, Citizens: st, SMS: a.SMS, Key: secrets.OTP, Now: o.Now})
 
 	var pages *consentui.Handler
 	a.Provider, err = provider.New(provider.Config{
@@ -166,6 +183,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Flow:    a.Provider,
 		Logout:  a.Provider,
 		Auth:    a.Auth,
+		OTP:     a.OTP,
 		CSRFKey: secrets.CSRF,
 		Secure:  a.Provider.SecureCookies(),
 		Logger:  o.Logger,

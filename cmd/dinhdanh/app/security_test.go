@@ -1,0 +1,280 @@
+package app_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/dinhdanh/dinhdanh/cmd/dinhdanh/app"
+	"github.com/dinhdanh/dinhdanh/identity"
+)
+
+// clock is a movable test clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func withClock(c *clock) envOption { return func(o *app.Options) { o.Now = c.Now } }
+
+var sixDigits = regexp.MustCompile(`\b(\d{6})\b`)
+
+// lastCode reads the newest one-time code from the log SMS sender.
+func (e *env) lastCode() string {
+	e.t.Helper()
+	sms, ok := e.app.SMS.(*identity.LogSMSSender)
+	if !ok || len(sms.Recent()) == 0 {
+		e.t.Fatal("no SMS was sent")
+	}
+	m := sixDigits.FindStringSubmatch(sms.Recent()[0].Body)
+	if m == nil {
+		e.t.Fatalf("no code in the last SMS")
+	}
+	return m[1]
+}
+
+func (e *env) idTokenClaims(tok *oauth2.Token) (acr string, amr []string, authTime int64) {
+	e.t.Helper()
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := e.provider.Verifier(&oidc.Config{ClientID: e.clientID}).Verify(e.ctx, raw)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var c struct {
+		ACR      string   `json:"acr"`
+		AMR      []string `json:"amr"`
+		AuthTime int64    `json:"auth_time"`
+	}
+	_ = idt.Claims(&c)
+	return c.ACR, c.AMR, c.AuthTime
+}
+
+func TestLevel2LoginWithSMSCode(t *testing.T) {
+	e := newEnv(t)
+	b := newBrowser(t)
+	u, ar := e.authURL(oauth2.SetAuthURLParam("acr_values", "urn:vn:eid:loa:2"))
+	b.get(u)
+	b.submit(e.issuer, "/login", url.Values{"id_number": {testPIN}, "password": {testPassword}})
+	b.submit(e.issuer, "/password", url.Values{"new_password": {newPassword}, "confirm_password": {newPassword}})
+	if !strings.Contains(b.body, `name="otp"`) {
+		t.Fatalf("no code page after the password:\n%s", b.body)
+	}
+	// A wrong code first: an error, the page again.
+	b.submit(e.issuer, "/otp", url.Values{"otp": {"000000"}, "action": {"verify"}})
+	if b.last.StatusCode != http.StatusBadRequest || !strings.Contains(b.body, "Mã xác thực không đúng") {
+		t.Fatalf("wrong code: %d", b.last.StatusCode)
+	}
+	b.submit(e.issuer, "/otp", url.Values{"otp": {e.lastCode()}, "action": {"verify"}})
+	b.submit(e.issuer, "/consent", url.Values{"decision": {"allow"}})
+	q := b.callback()
+	tok, err := e.exchange(q.Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acr, amr, _ := e.idTokenClaims(tok)
+	if acr != "urn:vn:eid:loa:2" || !contains(amr, "pwd") || !contains(amr, "sms") || !contains(amr, "mfa") {
+		t.Errorf("acr %q amr %v", acr, amr)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestStepUpAsksOnlyForTheCode(t *testing.T) {
+	e := newEnv(t)
+	b, tok, _ := e.fullLogin()
+	if acr, _, _ := e.idTokenClaims(tok); acr != "urn:vn:eid:loa:1" {
+		t.Fatalf("first login acr %q", acr)
+	}
+	u, ar := e.authURL(oauth2.SetAuthURLParam("acr_values", "LoA2"))
+	b.get(u)
+	if strings.Contains(b.body, `name="password"`) || !strings.Contains(b.body, `name="otp"`) {
+		t.Fatalf("step-up did not go straight to the code page:\n%s", b.body)
+	}
+	b.submit(e.issuer, "/otp", url.Values{"otp": {e.lastCode()}, "action": {"verify"}})
+	q := b.callback()
+	tok, err := e.exchange(q.Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acr, amr, _ := e.idTokenClaims(tok); acr != "urn:vn:eid:loa:2" || !contains(amr, "pwd") || !contains(amr, "sms") {
+		t.Errorf("after step-up: acr %q amr %v", acr, amr)
+	}
+	// The session is level 2 now: a level-2 request passes without pages.
+	u, _ = e.authURL(oauth2.SetAuthURLParam("acr_values", "urn:vn:eid:loa:2"))
+	b.get(u)
+	if q := b.callback(); q.Get("code") == "" {
+		t.Errorf("level-2 session asked again: %v", q)
+	}
+}
+
+func TestUnmetACRIsAnErrorNotALowerLevel(t *testing.T) {
+	e := newEnv(t)
+	b := newBrowser(t)
+	u, _ := e.authURL(oauth2.SetAuthURLParam("acr_values", "urn:vn:eid:loa:3"))
+	b.get(u)
+	if q := b.callback(); q.Get("error") != "unmet_authentication_requirements" || q.Get("iss") != e.issuer {
+		t.Errorf("got %v", q)
+	}
+	// An essential acr claim in the claims parameter (OIDC Core §5.5.1.1).
+	claims := `{"id_token":{"acr":{"essential":true,"values":["urn:vn:eid:loa:4"]}}}`
+	u, _ = e.authURL(oauth2.SetAuthURLParam("claims", claims))
+	b.get(u)
+	if q := b.callback(); q.Get("error") != "unmet_authentication_requirements" {
+		t.Errorf("essential acr: %v", q)
+	}
+	u, _ = e.authURL(oauth2.SetAuthURLParam("claims", "{not json"))
+	b.get(u)
+	if q := b.callback(); q.Get("error") != "invalid_request" {
+		t.Errorf("bad claims JSON: %v", q)
+	}
+}
+
+func TestLockoutAndRecoveryWithInjectedClock(t *testing.T) {
+	c := &clock{now: time.Now()}
+	e := newEnv(t, withClock(c))
+	try := func(password string) (int, string) {
+		b := newBrowser(t)
+		u, _ := e.authURL()
+		b.get(u)
+		b.submit(e.issuer, "/login", url.Values{"id_number": {testPIN}, "password": {password}})
+		return b.last.StatusCode, b.body
+	}
+	for i := 0; i < identity.DefaultThrottlePolicy.LockAfter; i++ {
+		c.Advance(time.Minute) // past each growing delay
+		if status, _ := try("wrong-password-123"); status != http.StatusUnauthorized {
+			t.Fatalf("failure %d answered %d", i+1, status)
+		}
+	}
+	status, body := try(testPassword)
+	if status != http.StatusTooManyRequests || !strings.Contains(body, "quá nhiều lần") {
+		t.Fatalf("locked account with the right password: %d", status)
+	}
+	// An unknown ID number locks the same way: no hint which numbers exist.
+	audit, err := e.app.Store.ListAudit(e.ctx, 10)
+	if err != nil || len(audit) == 0 || audit[0].Kind != "account_locked" {
+		t.Fatalf("lock not audited: %+v %v", audit, err)
+	}
+	if strings.Contains(audit[0].Detail, testPIN) {
+		t.Error("audit detail holds the ID number")
+	}
+	c.Advance(identity.DefaultThrottlePolicy.LockFor + time.Second)
+	if status, body := try(testPassword); status != http.StatusOK || !strings.Contains(body, `name="new_password"`) {
+		t.Errorf("after the lock period: %d", status)
+	}
+}
+
+func TestInteractionIsBoundToItsBrowser(t *testing.T) {
+	e := newEnv(t)
+	attacker := newBrowser(t)
+	u, _ := e.authURL()
+	attacker.get(u)
+	interaction := hiddenValue(attacker.body, "interaction")
+	if interaction == "" {
+		t.Fatal("no interaction")
+	}
+	victim := newBrowser(t)
+	victim.get(e.issuer + "/login?interaction=" + url.QueryEscape(interaction))
+	if victim.last.StatusCode != http.StatusBadRequest || strings.Contains(victim.body, `name="password"`) {
+		t.Fatalf("another browser opened the interaction: %d", victim.last.StatusCode)
+	}
+	victim.get(e.issuer + "/oauth2/auth/continue?interaction=" + url.QueryEscape(interaction))
+	if victim.last.StatusCode != http.StatusBadRequest {
+		t.Errorf("another browser resumed the interaction: %d", victim.last.StatusCode)
+	}
+}
+
+func TestConsentPromptKeepsTheSession(t *testing.T) {
+	e := newEnv(t)
+	b, tok, _ := e.fullLogin()
+	_, _, firstAuth := e.idTokenClaims(tok)
+	u, ar := e.authURL(oauth2.SetAuthURLParam("prompt", "consent"))
+	b.get(u)
+	if strings.Contains(b.body, `name="password"`) || !strings.Contains(b.body, `value="allow"`) {
+		t.Fatalf("prompt=consent did not go straight to consent:\n%s", b.body)
+	}
+	b.submit(e.issuer, "/consent", url.Values{"decision": {"allow"}})
+	tok, err := e.exchange(b.callback().Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, auth := e.idTokenClaims(tok); auth != firstAuth {
+		t.Errorf("auth_time changed from %d to %d without a login", firstAuth, auth)
+	}
+}
+
+func TestMaxAgeZeroForcesLoginAndPromptNoneUsesSession(t *testing.T) {
+	e := newEnv(t)
+	b, _, _ := e.fullLogin()
+	u, _ := e.authURL(oauth2.SetAuthURLParam("prompt", "none"))
+	b.get(u)
+	if q := b.callback(); q.Get("code") == "" {
+		t.Fatalf("prompt=none with a session: %v", q)
+	}
+	u, ar := e.authURL(oauth2.SetAuthURLParam("max_age", "0"))
+	b.get(u)
+	if !strings.Contains(b.body, `name="password"`) {
+		t.Fatalf("max_age=0 did not ask for the password")
+	}
+	b.submit(e.issuer, "/login", url.Values{"id_number": {testPIN}, "password": {newPassword}})
+	tok, err := e.exchange(b.callback().Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, auth := e.idTokenClaims(tok); auth == 0 {
+		t.Error("auth_time missing with max_age")
+	}
+	u, _ = e.authURL(oauth2.SetAuthURLParam("max_age", "-1"))
+	b.get(u)
+	if q := b.callback(); q.Get("error") != "invalid_request" {
+		t.Errorf("max_age=-1: %v", q)
+	}
+}
+
+func TestTokensOnlyWhereTheyBelong(t *testing.T) {
+	e := newEnv(t)
+	_, tok, _ := e.fullLogin()
+	// A refresh token is not a bearer credential (RFC 6749 §1.5).
+	req, _ := http.NewRequest(http.MethodGet, e.provider.UserInfoEndpoint(), nil)
+	req.Header.Set("Authorization", "Bearer "+tok.RefreshToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("refresh token at userinfo: %d", resp.StatusCode)
+	}
+	// Introspection wants the client's own credentials, not a bearer token.
+	req, _ = http.NewRequest(http.MethodPost, e.issuer+"/oauth2/introspect", strings.NewReader(url.Values{"token": {tok.RefreshToken}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("introspection with a bearer token: %d", resp.StatusCode)
+	}
+}
