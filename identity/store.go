@@ -42,6 +42,11 @@ type SessionStore interface {
 	// GetAuthSession returns ErrNotFound for a missing or expired session.
 	GetAuthSession(ctx context.Context, id string, now time.Time) (AuthSession, error)
 	DeleteAuthSession(ctx context.Context, id string) error
+	// ListAuthSessions returns an account's live sessions, newest first.
+	ListAuthSessions(ctx context.Context, accountID string, now time.Time) ([]AuthSession, error)
+	// DeleteAccountSession ends one session of the account (ErrNotFound
+	// for a session of another account).
+	DeleteAccountSession(ctx context.Context, accountID, sessionID string) error
 }
 
 type InteractionStore interface {

@@ -144,3 +144,106 @@ func testClientMinLevel(t *testing.T, e *env) {
 		t.Fatalf("MinLevel = %d, %v", got.MinLevel, err)
 	}
 }
+
+func testTOTPStore(t *testing.T, e *env) {
+	acc := seedAccount(t, e, "acc-totp", "001095012345")
+	if _, err := e.s.GetTOTP(e.ctx, acc.ID); !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("no enrolment: %v", err)
+	}
+	en := identity.TOTPEnrolment{AccountID: acc.ID, SecretSealed: []byte("sealed-1"), CreatedAt: start}
+	if err := e.s.SaveTOTP(e.ctx, en); err != nil {
+		t.Fatal(err)
+	}
+	en.Confirmed, en.ConfirmedAt = true, start.Add(time.Minute)
+	if err := e.s.SaveTOTP(e.ctx, en); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.s.GetTOTP(e.ctx, acc.ID)
+	if err != nil || !got.Confirmed || string(got.SecretSealed) != "sealed-1" || !got.ConfirmedAt.Equal(en.ConfirmedAt) {
+		t.Fatalf("GetTOTP = %+v, %v", got, err)
+	}
+	// An unconfirmed secret never replaces a confirmed one.
+	if err := e.s.SaveTOTP(e.ctx, identity.TOTPEnrolment{AccountID: acc.ID, SecretSealed: []byte("sealed-2"), CreatedAt: start}); !errors.Is(err, identity.ErrConflict) {
+		t.Fatalf("unconfirmed over confirmed: %v", err)
+	}
+	// Steps only move forward, once, even when racing.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := e.s.AdvanceTOTPStep(e.ctx, acc.ID, 100); err == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			} else if !errors.Is(err, identity.ErrConflict) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("step 100 accepted %d times", wins)
+	}
+	if err := e.s.AdvanceTOTPStep(e.ctx, acc.ID, 99); !errors.Is(err, identity.ErrConflict) {
+		t.Fatalf("older step: %v", err)
+	}
+	if err := e.s.AdvanceTOTPStep(e.ctx, "nobody", 5); !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("no enrolment: %v", err)
+	}
+	// Recovery codes: replaced as a set, each used once.
+	if err := e.s.ReplaceRecoveryCodes(e.ctx, acc.ID, [][]byte{[]byte("a"), []byte("b")}, start); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.ReplaceRecoveryCodes(e.ctx, acc.ID, [][]byte{[]byte("c"), []byte("d")}, start); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.UseRecoveryCode(e.ctx, acc.ID, []byte("a"), start); !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("replaced code still works: %v", err)
+	}
+	if err := e.s.UseRecoveryCode(e.ctx, acc.ID, []byte("c"), start); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.UseRecoveryCode(e.ctx, acc.ID, []byte("c"), start); !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("code used twice: %v", err)
+	}
+	if err := e.s.DeleteTOTP(e.ctx, acc.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.GetTOTP(e.ctx, acc.ID); !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+	if err := e.s.UseRecoveryCode(e.ctx, acc.ID, []byte("d"), start); !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("recovery code survived the delete: %v", err)
+	}
+}
+
+func testAccountSessions(t *testing.T, e *env) {
+	a := seedAccount(t, e, "acc-s1", "001095012345")
+	b := seedAccount(t, e, "acc-s2", "079304123456")
+	mk := func(id, acc string, created time.Time, expires time.Time) {
+		if err := e.s.CreateAuthSession(e.ctx, identity.AuthSession{ID: id, AccountID: acc, AuthTime: created, ACR: "urn:vn:eid:loa:1",
+			AMR: []string{"pwd"}, CreatedAt: created, ExpiresAt: expires}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("s-old", a.ID, start, start.Add(time.Hour))
+	mk("s-new", a.ID, start.Add(time.Minute), start.Add(time.Hour))
+	mk("s-expired", a.ID, start.Add(-3*time.Hour), start.Add(-time.Hour))
+	mk("s-other", b.ID, start, start.Add(time.Hour))
+	got, err := e.s.ListAuthSessions(e.ctx, a.ID, start.Add(time.Second))
+	if err != nil || len(got) != 2 || got[0].ID != "s-new" || got[1].ID != "s-old" {
+		t.Fatalf("ListAuthSessions = %+v, %v", got, err)
+	}
+	if err := e.s.DeleteAccountSession(e.ctx, a.ID, "s-other"); !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("ended another account's session: %v", err)
+	}
+	if err := e.s.DeleteAccountSession(e.ctx, a.ID, "s-old"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.s.ListAuthSessions(e.ctx, a.ID, start.Add(time.Second)); len(got) != 1 {
+		t.Fatalf("after ending one: %+v", got)
+	}
+}

@@ -125,6 +125,8 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"LoginAttempts", testLoginAttempts},
 		{"AuditLog", testAuditLog},
 		{"ClientMinLevel", testClientMinLevel},
+		{"TOTP", testTOTPStore},
+		{"AccountSessions", testAccountSessions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
