@@ -35,13 +35,16 @@ type Flow interface {
 
 // Config wires the pages.
 type Config struct {
-	Flow    Flow
-	Auth    *identity.Authenticator
-	OTP     *identity.OTPService
-	Logout  Logout
-	CSRFKey []byte // ≥32 bytes
-	Secure  bool   // Secure cookies (https issuer)
-	Logger  *slog.Logger
+	Flow     Flow
+	Auth     *identity.Authenticator
+	OTP      *identity.OTPService
+	TOTP     *identity.TOTPService
+	Throttle *identity.Throttle
+	Sessions Sessions
+	Logout   Logout
+	CSRFKey  []byte // ≥32 bytes
+	Secure   bool   // Secure cookies (https issuer)
+	Logger   *slog.Logger
 	// DevSMS, when set, serves the messages of the log SMS sender at
 	// /dev/sms (development only).
 	DevSMS *identity.LogSMSSender
@@ -49,16 +52,19 @@ type Config struct {
 
 // Handler serves the pages.
 type Handler struct {
-	flow    Flow
-	auth    *identity.Authenticator
-	otp     *identity.OTPService
-	logout  Logout
-	csrfKey []byte
-	secure  bool
-	log     *slog.Logger
-	devSMS  *identity.LogSMSSender
-	pages   map[string]*template.Template
-	css     []byte
+	flow     Flow
+	auth     *identity.Authenticator
+	otp      *identity.OTPService
+	totp     *identity.TOTPService
+	throttle *identity.Throttle
+	sessions Sessions
+	logout   Logout
+	csrfKey  []byte
+	secure   bool
+	log      *slog.Logger
+	devSMS   *identity.LogSMSSender
+	pages    map[string]*template.Template
+	css      []byte
 }
 
 // Limits on form input: far above any real value, far below anything
@@ -71,7 +77,7 @@ const (
 
 // New parses the templates once.
 func New(cfg Config) (*Handler, error) {
-	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, logout: cfg.Logout, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
+	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, throttle: cfg.Throttle, sessions: cfg.Sessions, logout: cfg.Logout, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -101,6 +107,10 @@ func (h *Handler) Mount(r *mux.Router) {
 	r.Handle(provider.PathConsent, h.page(h.getConsent)).Methods(http.MethodGet)
 	r.Handle(provider.PathConsent, h.page(h.postConsent)).Methods(http.MethodPost)
 	r.Handle("/account", h.page(h.getAccount)).Methods(http.MethodGet)
+	r.Handle("/account/sessions/end", h.page(h.postEndSession)).Methods(http.MethodPost)
+	r.Handle("/account/totp/begin", h.page(h.postTOTPBegin)).Methods(http.MethodPost)
+	r.Handle("/account/totp/confirm", h.page(h.postTOTPConfirm)).Methods(http.MethodPost)
+	r.Handle("/account/password", h.page(h.postAccountPassword)).Methods(http.MethodPost)
 	r.HandleFunc("/assets/style.css", h.serveCSS).Methods(http.MethodGet)
 	if h.devSMS != nil {
 		r.Handle("/dev/sms", h.page(h.getDevSMS)).Methods(http.MethodGet)
@@ -148,6 +158,7 @@ type view struct {
 	// password, otp
 	Ticket string
 	Notice string
+	TOTP   bool // the code page asks for the authenticator app's code
 	// consent
 	LogoURI string
 	Purpose string
@@ -157,6 +168,8 @@ type view struct {
 	Detail string
 	// logout
 	Logout *provider.LogoutRequest
+	// account
+	Account *accountView
 	// dev
 	Messages []identity.SMSMessage
 }
@@ -473,15 +486,6 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, provider.ContinueURL(id), http.StatusSeeOther)
-}
-
-func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) {
-	lang := pickLang(r, "")
-	if _, ok := h.flow.BrowserSession(r); !ok {
-		http.Redirect(w, r, provider.PathLogin, http.StatusSeeOther)
-		return
-	}
-	h.render(w, r, http.StatusOK, "account", view{Lang: lang})
 }
 
 func (h *Handler) getDevSMS(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/dinhdanh/dinhdanh/identity"
 	"github.com/dinhdanh/dinhdanh/provider"
@@ -28,10 +30,17 @@ func (h *Handler) afterPassword(w http.ResponseWriter, r *http.Request, lang, in
 	h.completeLogin(w, r, lang, interaction, accountID, amr, 1)
 }
 
-// startOTP sends a code and shows the code page.
+// startOTP shows the code page: for the authenticator app when the
+// citizen enrolled one, otherwise after sending an SMS code.
 func (h *Handler) startOTP(w http.ResponseWriter, r *http.Request, lang, interaction, accountID string, amr []string) {
 	t := ticket{AccountID: accountID, Step: stepOTP, AMR: amr}
 	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: interaction}
+	if enrolled, err := h.totp.Enrolled(r.Context(), accountID); err == nil && enrolled {
+		t.Factor = factorTOTP
+		v.Ticket, v.TOTP = h.sealTicket(r, t), true
+		h.render(w, r, http.StatusOK, "otp", v)
+		return
+	}
 	status := http.StatusOK
 	ch, err := h.otp.SendToAccount(r.Context(), accountID, identity.OTPLogin, "")
 	if err != nil {
@@ -81,6 +90,7 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: interaction}
 	status := http.StatusOK
 	if r.PostFormValue("action") == "resend" {
+		t.Factor = "" // "send an SMS instead" from the authenticator page
 		ch, err := h.otp.SendToAccount(r.Context(), t.AccountID, identity.OTPLogin, t.ChallengeID)
 		if err == nil || errors.Is(err, identity.ErrOTPSendFail) {
 			t.ChallengeID = ch.ID
@@ -98,7 +108,15 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := r.PostFormValue("otp")
-	err := h.otp.Verify(r.Context(), t.ChallengeID, t.AccountID, identity.OTPLogin, code)
+	var err error
+	methods := []string{"sms", "otp", "mfa"}
+	if t.Factor == factorTOTP {
+		v.TOTP = true
+		methods = []string{"otp", "mfa"}
+		err = h.verifyTOTP(r, t.AccountID, code)
+	} else {
+		err = h.otp.Verify(r.Context(), t.ChallengeID, t.AccountID, identity.OTPLogin, code)
+	}
 	if err != nil {
 		if status = h.otpError(&v, lang, err); status == http.StatusInternalServerError {
 			h.renderError(w, r, lang, status, "server_error", "")
@@ -108,8 +126,8 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, "otp", v)
 		return
 	}
-	// RFC 8176 §2: a password and an SMS code are two factors.
-	amr := append(slices.Clone(t.AMR), "sms", "otp", "mfa")
+	// RFC 8176 §2: a password and a one-time code are two factors.
+	amr := append(slices.Clone(t.AMR), methods...)
 	slices.Sort(amr)
 	h.completeLogin(w, r, lang, interaction, t.AccountID, slices.Compact(amr), 2)
 }
@@ -128,4 +146,31 @@ func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request, lang string, p 
 	}
 	h.startOTP(w, r, lang, p.ID, s.AccountID, s.AMR)
 	return true
+}
+
+const factorTOTP = "totp"
+
+// verifyTOTP checks an authenticator or recovery code. Six digits have no
+// per-code try limit, so failures count against the account and lock it
+// like wrong passwords do (RFC 4226 §7.3).
+func (h *Handler) verifyTOTP(r *http.Request, accountID, code string) error {
+	ctx := r.Context()
+	now := time.Now()
+	key := h.throttle.FactorKey(accountID)
+	if err := h.throttle.Check(ctx, key, now); err != nil {
+		return err
+	}
+	var err error
+	if len(strings.TrimSpace(code)) > 8 {
+		err = h.totp.UseRecoveryCode(ctx, accountID, code)
+	} else {
+		err = h.totp.Verify(ctx, accountID, code)
+	}
+	if err != nil {
+		if ferr := h.throttle.Fail(ctx, key, accountID, now); ferr != nil {
+			return ferr
+		}
+		return err
+	}
+	return h.throttle.Succeed(ctx, key)
 }

@@ -19,6 +19,7 @@ type ticket struct {
 	Step        string   `json:"s"` // "password" (must change) or "otp"
 	AMR         []string `json:"m"`
 	ChallengeID string   `json:"c,omitempty"`
+	Factor      string   `json:"f,omitempty"` // "totp", or "" for an SMS code
 	Expires     int64    `json:"e"`
 }
 

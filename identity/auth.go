@@ -155,6 +155,19 @@ func (a *Authenticator) ChangeInitialPassword(ctx context.Context, accountID, ne
 	return a.ChangePassword(ctx, accountID, newPassword)
 }
 
+// ChangeOwnPassword is the account page's change: the current password
+// must be right (and counts as a failed login when wrong).
+func (a *Authenticator) ChangeOwnPassword(ctx context.Context, accountID, current, newPassword, clientIP string) error {
+	acc, err := a.accounts.GetAccount(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if _, err := a.Login(ctx, acc.PIN, current, clientIP); err != nil {
+		return err
+	}
+	return a.ChangePassword(ctx, accountID, newPassword)
+}
+
 // ChangePassword sets a new password after checking the policy.
 func (a *Authenticator) ChangePassword(ctx context.Context, accountID, newPassword string) error {
 	acc, err := a.accounts.GetAccount(ctx, accountID)

@@ -117,6 +117,10 @@ func NewThrottle(store AttemptStore, audit AuditStore, policy ThrottlePolicy, ke
 // existing ones (no hint whether an account exists).
 func (t *Throttle) AccountKey(pin string) string { return t.keyed("pin", pin) }
 
+// FactorKey names the counter of an account's second-factor failures
+// (authenticator and recovery codes have no per-code try limit).
+func (t *Throttle) FactorKey(accountID string) string { return t.keyed("factor", accountID) }
+
 // IPKey names a client address's counter.
 func (t *Throttle) IPKey(ip string) string { return t.keyed("ip", ip) }
 

@@ -48,6 +48,7 @@ type App struct {
 	Keys     *keys.Manager
 	Auth     *identity.Authenticator
 	OTP      *identity.OTPService
+	TOTP     *identity.TOTPService
 	Provider *provider.Provider
 	SMS      identity.SMSSender
 	Secrets  Secrets
@@ -64,6 +65,7 @@ type Secrets struct {
 	CSRF          []byte
 	OTP           []byte
 	Throttle      []byte
+	TOTP          []byte
 }
 
 // DeriveSecrets derives the per-purpose keys from the master key.
@@ -91,7 +93,10 @@ func DeriveSecrets(master []byte) (Secrets, error) {
 	if s.OTP, err = d("otp"); err != nil {
 		return s, err
 	}
-	s.Throttle, err = d("throttle")
+	if s.Throttle, err = d("throttle"); err != nil {
+		return s, err
+	}
+	s.TOTP, err = d("totp")
 	return s, err
 }
 
@@ -163,6 +168,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 
 	a.OTP = identity.NewOTPService(identity.OTPConfig{Store: st, Accounts: st, Citizens: st, SMS: a.SMS, Key: secrets.OTP, Now: o.Now})
 
+	if a.TOTP, err = identity.NewTOTPService(identity.TOTPConfig{Store: st, Key: secrets.TOTP, Issuer: "Định danh điện tử", Now: o.Now}); err != nil {
+		return fail(err)
+	}
+
 	var pages *consentui.Handler
 	a.Provider, err = provider.New(provider.Config{
 		Issuer:           o.Issuer,
@@ -180,14 +189,17 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return fail(err)
 	}
 	pages, err = consentui.New(consentui.Config{
-		Flow:    a.Provider,
-		Logout:  a.Provider,
-		Auth:    a.Auth,
-		OTP:     a.OTP,
-		CSRFKey: secrets.CSRF,
-		Secure:  a.Provider.SecureCookies(),
-		Logger:  o.Logger,
-		DevSMS:  devSMS,
+		Flow:     a.Provider,
+		Logout:   a.Provider,
+		Auth:     a.Auth,
+		OTP:      a.OTP,
+		TOTP:     a.TOTP,
+		Throttle: throttle,
+		Sessions: st,
+		CSRFKey:  secrets.CSRF,
+		Secure:   a.Provider.SecureCookies(),
+		Logger:   o.Logger,
+		DevSMS:   devSMS,
 	})
 	if err != nil {
 		return fail(err)

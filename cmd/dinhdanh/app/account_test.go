@@ -1,0 +1,102 @@
+package app_test
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+	"golang.org/x/oauth2"
+)
+
+var totpSecret = regexp.MustCompile(`<code id="totp_secret">([A-Z2-7]+)</code>`)
+
+func totpCode(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	code, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func TestAccountPageSessionsAndTOTP(t *testing.T) {
+	e := newEnv(t)
+	b, _, _ := e.fullLogin()
+	other := newBrowser(t)
+	u, _ := e.authURL()
+	e.login(other, u, newPassword)
+
+	b.get(e.issuer + "/account")
+	if got := strings.Count(b.body, `name="session_id"`); got != 2 || !strings.Contains(b.body, "thiết bị này") {
+		t.Fatalf("account page lists %d sessions\n%s", got, b.body)
+	}
+	// End the other browser's session.
+	ids := regexp.MustCompile(`name="session_id" value="([0-9a-f]+)"`).FindAllStringSubmatch(b.body, -1)
+	current := regexp.MustCompile(`(?s)thiết bị này.*?name="session_id" value="([0-9a-f]+)"`).FindStringSubmatch(b.body)[1]
+	for _, m := range ids {
+		if m[1] != current {
+			form := url.Values{"session_id": {m[1]}, "csrf_token": {hiddenValue(b.body, "csrf_token")}}
+			b.submit(e.issuer, "/account/sessions/end", form)
+		}
+	}
+	if e.loggedIn(other) {
+		t.Error("the ended session still works")
+	}
+	if !e.loggedIn(b) {
+		t.Error("this browser's session was ended too")
+	}
+
+	// Enrol an authenticator app.
+	b.get(e.issuer + "/account")
+	b.submit(e.issuer, "/account/totp/begin", nil)
+	m := totpSecret.FindStringSubmatch(b.body)
+	if m == nil || !strings.Contains(b.body, `src="data:image/png;base64,`) {
+		t.Fatalf("no QR code or key:\n%s", b.body)
+	}
+	secret := m[1]
+	b.submit(e.issuer, "/account/totp/confirm", url.Values{"otp": {totpCode(t, secret, time.Now())}})
+	if got := strings.Count(b.body, "<li><code>"); got != 10 {
+		t.Fatalf("%d recovery codes shown\n%s", got, b.body)
+	}
+
+	// Level 2 now asks for the app's code, not an SMS.
+	u, ar := e.authURL(oauth2.SetAuthURLParam("acr_values", "LoA2"))
+	b.get(u)
+	if !strings.Contains(b.body, "ứng dụng xác thực") {
+		t.Fatalf("code page does not ask for the app's code:\n%s", b.body)
+	}
+	// The confirming code's step is used up: the next one works.
+	b.submit(e.issuer, "/otp", url.Values{"otp": {totpCode(t, secret, time.Now().Add(30*time.Second))}, "action": {"verify"}})
+	tok, err := e.exchange(b.callback().Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acr, amr, _ := e.idTokenClaims(tok); acr != "urn:vn:eid:loa:2" || !contains(amr, "otp") || contains(amr, "sms") {
+		t.Errorf("TOTP login: acr %q amr %v", acr, amr)
+	}
+}
+
+func TestAccountPasswordChange(t *testing.T) {
+	e := newEnv(t)
+	b, _, _ := e.fullLogin()
+	b.get(e.issuer + "/account")
+	b.submit(e.issuer, "/account/password", url.Values{"current_password": {"not-the-password"}, "new_password": {"another-strong-pass-9"}, "confirm_password": {"another-strong-pass-9"}})
+	if !strings.Contains(b.body, "Mật khẩu hiện tại không đúng") {
+		t.Fatalf("wrong current password accepted:\n%s", b.body)
+	}
+	b.submit(e.issuer, "/account/password", url.Values{"current_password": {newPassword}, "new_password": {"another-strong-pass-9"}, "confirm_password": {"another-strong-pass-9"}})
+	if !strings.Contains(b.body, "Đã đổi mật khẩu") {
+		t.Fatalf("change refused:\n%s", b.body)
+	}
+	fresh := newBrowser(t)
+	u, _ := e.authURL()
+	fresh.get(u)
+	fresh.submit(e.issuer, "/login", url.Values{"id_number": {testPIN}, "password": {"another-strong-pass-9"}})
+	if q := fresh.callback(); q.Get("code") == "" && !strings.Contains(fresh.body, `value="allow"`) {
+		t.Errorf("new password does not log in")
+	}
+}

@@ -1,0 +1,201 @@
+package consentui
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/dinhdanh/dinhdanh/identity"
+	"github.com/dinhdanh/dinhdanh/provider"
+)
+
+// Sessions is what the account page needs to list and end sessions.
+type Sessions interface {
+	ListAuthSessions(ctx context.Context, accountID string, now time.Time) ([]identity.AuthSession, error)
+	DeleteAccountSession(ctx context.Context, accountID, sessionID string) error
+}
+
+// accountView is the account page's own data.
+type accountView struct {
+	Sessions      []sessionView
+	TOTPEnrolled  bool
+	TOTPQR        template.URL // data: URI of the enrolment QR code
+	TOTPSecret    string       // for typing in when the camera cannot scan
+	RecoveryCodes []string
+}
+
+type sessionView struct {
+	ID       string
+	AuthTime time.Time
+	Level    int
+	Current  bool
+}
+
+// accountSession returns the logged-in account, or redirects to login.
+func (h *Handler) accountSession(w http.ResponseWriter, r *http.Request) (identity.AuthSession, bool) {
+	s, ok := h.flow.BrowserSession(r)
+	if !ok {
+		http.Redirect(w, r, provider.PathLogin, http.StatusSeeOther)
+	}
+	return s, ok
+}
+
+func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.accountSession(w, r)
+	if !ok {
+		return
+	}
+	h.renderAccount(w, r, pickLang(r, ""), s, http.StatusOK, view{})
+}
+
+func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, lang string, s identity.AuthSession, status int, v view) {
+	ctx := r.Context()
+	list, err := h.sessions.ListAuthSessions(ctx, s.AccountID, time.Now())
+	if err != nil {
+		h.log.Error("listing sessions failed", "err", err)
+		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+		return
+	}
+	if v.Account == nil {
+		v.Account = &accountView{}
+	}
+	for _, x := range list {
+		v.Account.Sessions = append(v.Account.Sessions, sessionView{ID: x.ID, AuthTime: x.AuthTime, Level: provider.LevelOfACR(x.ACR), Current: x.ID == s.ID})
+	}
+	if v.Account.TOTPEnrolled, err = h.totp.Enrolled(ctx, s.AccountID); err != nil {
+		h.log.Error("reading TOTP enrolment failed", "err", err)
+	}
+	v.Lang, v.CSRF = lang, h.csrfToken(w, r)
+	h.render(w, r, status, "account", v)
+}
+
+// postEndSession ends one of the citizen's sessions (maybe this one).
+func (h *Handler) postEndSession(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r, "")
+	s, ok := h.accountSession(w, r)
+	if !ok {
+		return
+	}
+	if !h.csrfValid(r) {
+		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
+		return
+	}
+	id := r.PostFormValue("session_id")
+	if err := h.sessions.DeleteAccountSession(r.Context(), s.AccountID, id); err != nil && !errors.Is(err, identity.ErrNotFound) {
+		h.log.Error("ending session failed", "err", err)
+		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+		return
+	}
+	h.log.Info("session ended by citizen", "account", s.AccountID)
+	if id == s.ID {
+		_ = h.logout.EndSession(w, r)
+		http.Redirect(w, r, provider.PathLogin, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+// postTOTPBegin starts enrolling an authenticator app: a QR code to scan.
+func (h *Handler) postTOTPBegin(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r, "")
+	s, ok := h.accountSession(w, r)
+	if !ok {
+		return
+	}
+	if !h.csrfValid(r) {
+		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
+		return
+	}
+	// The label stays in the app's backups: never the ID number.
+	label := "tk-" + s.AccountID[:6]
+	otpURL, png, err := h.totp.Begin(r.Context(), s.AccountID, label)
+	v := view{Account: &accountView{}}
+	var le identity.LocalizedError
+	switch {
+	case errors.As(err, &le):
+		v.Error = localized(le, lang)
+	case err != nil:
+		h.log.Error("TOTP enrolment failed", "err", err)
+		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+		return
+	default:
+		v.Account.TOTPQR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+		if u, err := url.Parse(otpURL); err == nil {
+			v.Account.TOTPSecret = u.Query().Get("secret")
+		}
+	}
+	h.renderAccount(w, r, lang, s, http.StatusOK, v)
+}
+
+// postTOTPConfirm checks the first code and shows the recovery codes once.
+func (h *Handler) postTOTPConfirm(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r, "")
+	s, ok := h.accountSession(w, r)
+	if !ok {
+		return
+	}
+	if !h.csrfValid(r) {
+		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
+		return
+	}
+	codes, err := h.totp.Confirm(r.Context(), s.AccountID, r.PostFormValue("otp"))
+	v := view{Account: &accountView{}}
+	var le identity.LocalizedError
+	switch {
+	case errors.As(err, &le):
+		v.Error = localized(le, lang)
+		h.renderAccount(w, r, lang, s, http.StatusBadRequest, v)
+		return
+	case err != nil:
+		h.log.Error("TOTP confirmation failed", "err", err)
+		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+		return
+	}
+	h.log.Info("authenticator app enrolled", "account", s.AccountID)
+	v.Account.RecoveryCodes = codes
+	v.Notice = T(lang, "account.totp_done")
+	h.renderAccount(w, r, lang, s, http.StatusOK, v)
+}
+
+// postPassword changes the password from the account page.
+func (h *Handler) postAccountPassword(w http.ResponseWriter, r *http.Request) {
+	lang := pickLang(r, "")
+	s, ok := h.accountSession(w, r)
+	if !ok {
+		return
+	}
+	if !h.csrfValid(r) {
+		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
+		return
+	}
+	v := view{}
+	pw, confirm := r.PostFormValue("new_password"), r.PostFormValue("confirm_password")
+	status := http.StatusOK
+	switch {
+	case len(pw) > maxPasswordLen || len(r.PostFormValue("current_password")) > maxPasswordLen:
+		v.Error, status = T(lang, "err.too_long"), http.StatusBadRequest
+	case pw != confirm:
+		v.Error, status = T(lang, "password.mismatch"), http.StatusBadRequest
+	default:
+		err := h.auth.ChangeOwnPassword(r.Context(), s.AccountID, r.PostFormValue("current_password"), pw, clientIP(r))
+		var le identity.LocalizedError
+		switch {
+		case errors.Is(err, identity.ErrBadCredentials):
+			v.Error, status = T(lang, "account.wrong_current"), http.StatusBadRequest
+		case errors.As(err, &le):
+			v.Error, status = localized(le, lang), http.StatusBadRequest
+		case err != nil:
+			h.log.Error("password change failed", "err", err)
+			h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+			return
+		default:
+			v.Notice = T(lang, "account.password_done")
+			h.log.Info("password changed", "account", s.AccountID)
+		}
+	}
+	h.renderAccount(w, r, lang, s, status, v)
+}
