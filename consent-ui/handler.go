@@ -41,6 +41,7 @@ type Config struct {
 	TOTP     *identity.TOTPService
 	Throttle *identity.Throttle
 	Sessions Sessions
+	Reset    Resetter
 	Logout   Logout
 	CSRFKey  []byte // ≥32 bytes
 	Secure   bool   // Secure cookies (https issuer)
@@ -58,6 +59,7 @@ type Handler struct {
 	totp     *identity.TOTPService
 	throttle *identity.Throttle
 	sessions Sessions
+	reset    Resetter
 	logout   Logout
 	csrfKey  []byte
 	secure   bool
@@ -77,12 +79,12 @@ const (
 
 // New parses the templates once.
 func New(cfg Config) (*Handler, error) {
-	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, throttle: cfg.Throttle, sessions: cfg.Sessions, logout: cfg.Logout, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
+	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, throttle: cfg.Throttle, sessions: cfg.Sessions, reset: cfg.Reset, logout: cfg.Logout, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
 	funcs := template.FuncMap{"t": T}
-	for _, name := range []string{"login", "password", "otp", "consent", "error", "account", "devsms", "logout", "loggedout"} {
+	for _, name := range []string{"login", "password", "otp", "consent", "error", "account", "devsms", "logout", "loggedout", "reset"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -106,6 +108,8 @@ func (h *Handler) Mount(r *mux.Router) {
 	r.Handle("/logout", h.page(h.postLogout)).Methods(http.MethodPost)
 	r.Handle(provider.PathConsent, h.page(h.getConsent)).Methods(http.MethodGet)
 	r.Handle(provider.PathConsent, h.page(h.postConsent)).Methods(http.MethodPost)
+	r.Handle("/reset", h.page(h.getReset)).Methods(http.MethodGet)
+	r.Handle("/reset", h.page(h.postReset)).Methods(http.MethodPost)
 	r.Handle("/account", h.page(h.getAccount)).Methods(http.MethodGet)
 	r.Handle("/account/sessions/end", h.page(h.postEndSession)).Methods(http.MethodPost)
 	r.Handle("/account/totp/begin", h.page(h.postTOTPBegin)).Methods(http.MethodPost)
@@ -156,9 +160,10 @@ type view struct {
 	ClientName string
 	IDNumber   string
 	// password, otp
-	Ticket string
-	Notice string
-	TOTP   bool // the code page asks for the authenticator app's code
+	Ticket   string
+	Notice   string
+	TOTP     bool // the code page asks for the authenticator app's code
+	CodeSent bool // the reset page's second step
 	// consent
 	LogoURI string
 	Purpose string

@@ -546,3 +546,8 @@ func (p *Provider) ensureBrowserKey(w http.ResponseWriter, r *http.Request) stri
 		Secure: p.SecureCookies(), SameSite: http.SameSiteLaxMode})
 	return hashToken(v)
 }
+
+// AccountByIDNumber looks up an account for the password-reset page.
+func (p *Provider) AccountByIDNumber(r *http.Request, idNumber string) (identity.Account, error) {
+	return p.store.GetAccountByPIN(r.Context(), idNumber)
+}

@@ -196,6 +196,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		TOTP:     a.TOTP,
 		Throttle: throttle,
 		Sessions: st,
+		Reset:    a.Provider,
 		CSRFKey:  secrets.CSRF,
 		Secure:   a.Provider.SecureCookies(),
 		Logger:   o.Logger,
