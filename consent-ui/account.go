@@ -85,7 +85,7 @@ func (h *Handler) postEndSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PostFormValue("session_id")
-	if err := h.sessions.DeleteAccountSession(r.Context(), s.AccountID, id); err != nil && !errors.Is(err, identity.ErrNotFound) {
+	if err := h.logout.EndAccountSession(r.Context(), s.AccountID, id); err != nil && !errors.Is(err, identity.ErrNotFound) {
 		h.log.Error("ending session failed", "err", err)
 		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
 		return

@@ -1,6 +1,7 @@
 package consentui
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/dinhdanh/dinhdanh/provider"
@@ -10,6 +11,7 @@ import (
 type Logout interface {
 	ParseLogoutForm(r *http.Request) (provider.LogoutRequest, error)
 	EndSession(w http.ResponseWriter, r *http.Request) error
+	EndAccountSession(ctx context.Context, accountID, sessionID string) error
 	FinishLogout(w http.ResponseWriter, r *http.Request, req provider.LogoutRequest)
 }
 

@@ -32,8 +32,11 @@ type Client struct {
 	Purpose                 string
 	// MinLevel is the least authentication level every login for this
 	// client must reach (0 or 1: password; 2: a second factor).
-	MinLevel  int
-	CreatedAt time.Time
+	MinLevel int
+	// BackchannelLogoutURI receives logout tokens when a session that
+	// logged in to this client ends (Back-Channel Logout 1.0 §2.2).
+	BackchannelLogoutURI string
+	CreatedAt            time.Time
 }
 
 var (

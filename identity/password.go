@@ -187,7 +187,8 @@ func GeneratePassword() string {
 
 // Password policy for passwords chosen by the citizen. Length, not
 // composition rules, per NIST SP 800-63B §5.1.1.2; the ID number and the
-// date of birth are printed on the ID card, so they are no secret.
+// date of birth are printed on the ID card, so they are no secret; and
+// nothing on the list of common passwords (commonpasswords.go).
 const (
 	MinPasswordRunes = 10
 	MaxPasswordRunes = 128
@@ -202,6 +203,7 @@ const (
 	PasswordInvalidChars      PasswordReason = "password_invalid_characters"
 	PasswordContainsPIN       PasswordReason = "password_contains_pin"
 	PasswordContainsBirthdate PasswordReason = "password_contains_birthdate"
+	PasswordTooCommon         PasswordReason = "password_too_common"
 )
 
 // PasswordError is returned by ValidateNewPassword.
@@ -231,6 +233,8 @@ func (e *PasswordError) MessageEN() string {
 		return "The password must not contain your personal identification number."
 	case PasswordContainsBirthdate:
 		return "The password must not contain your date of birth."
+	case PasswordTooCommon:
+		return "This password is too common and easy to guess. Please choose another."
 	}
 	return "The password is not allowed."
 }
@@ -247,6 +251,8 @@ func (e *PasswordError) MessageVI() string {
 		return "Mật khẩu không được chứa số định danh cá nhân của bạn."
 	case PasswordContainsBirthdate:
 		return "Mật khẩu không được chứa ngày sinh của bạn."
+	case PasswordTooCommon:
+		return "Mật khẩu này quá phổ biến, dễ bị đoán. Vui lòng chọn mật khẩu khác."
 	}
 	return "Mật khẩu không được chấp nhận."
 }
@@ -288,6 +294,9 @@ func ValidateNewPassword(pw, pin, birthdate string) error {
 				return &PasswordError{Reason: PasswordContainsBirthdate}
 			}
 		}
+	}
+	if isCommonPassword(n) {
+		return &PasswordError{Reason: PasswordTooCommon}
 	}
 	return nil
 }

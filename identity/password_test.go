@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
@@ -236,7 +237,7 @@ func TestValidateNewPassword(t *testing.T) {
 		pw   string
 		want PasswordReason // "" = accepted
 	}{
-		{"10 ASCII characters", "abcdefghij", ""},
+		{"10 ASCII characters", "tp7kq2vnxr", ""},
 		{"9 ASCII characters", "abcdefghi", PasswordTooShort},
 		{"empty", "", PasswordTooShort},
 		{"10 letters with diacritics", "mậtkhẩuđẹp", ""},
@@ -299,7 +300,7 @@ func TestValidateNewPasswordWithoutRecordData(t *testing.T) {
 }
 
 func TestPasswordErrorMessages(t *testing.T) {
-	reasons := []PasswordReason{PasswordTooShort, PasswordTooLong, PasswordInvalidChars, PasswordContainsPIN, PasswordContainsBirthdate}
+	reasons := []PasswordReason{PasswordTooShort, PasswordTooLong, PasswordInvalidChars, PasswordContainsPIN, PasswordContainsBirthdate, PasswordTooCommon}
 	seen := map[string]bool{}
 	for _, r := range reasons {
 		var e LocalizedError = &PasswordError{Reason: r}
@@ -318,5 +319,69 @@ func TestPasswordErrorMessages(t *testing.T) {
 	}
 	if !strings.Contains((&PasswordError{Reason: PasswordTooShort}).MessageVI(), "10") {
 		t.Error("too-short message does not state the minimum")
+	}
+}
+
+func TestValidateNewPasswordRefusesCommon(t *testing.T) {
+	const pin, birth = "001095012345", "1995-03-07"
+	common := []string{
+		"matkhau123", "MatKhau123", "Mật khẩu 123", norm.NFD.String("mật khẩu 123"), "MATKHAU-123",
+		"anhyeuem123", "AnhYeuEm123", "anh yêu em 123", "123456789a", "123456789A", "1234567890",
+		"１２３４５６７８９０", // full-width digits: NFKC makes them ASCII
+		"qwertyuiop", "QWERTYUIOP", "iloveyou123", "ILoveYou123", "I love you 123", "password123",
+		"Password123", "P@ssw0rd123", "1111111111", "8888888888888", "0987654321", "9876543210",
+		"1q2w3e4r5t", "1qaz2wsx3edc", "asdfghjkl;", "1212121212", "123123123123", "abcdefghij",
+		"Nguyen123456", "vietnam1234", "Việt Nam 1234", "emyeuanh2005", "dinhdanh123", "Hanoi@12345",
+	}
+	for _, pw := range common {
+		err := ValidateNewPassword(pw, pin, birth)
+		if !errors.Is(err, &PasswordError{Reason: PasswordTooCommon}) {
+			t.Errorf("ValidateNewPassword(%q) = %v, want %s", pw, err, PasswordTooCommon)
+		}
+	}
+	// Too short is reported as too short, the ID number as the ID number.
+	if err := ValidateNewPassword("password1", pin, birth); !errors.Is(err, &PasswordError{Reason: PasswordTooShort}) {
+		t.Errorf("short common password: %v", err)
+	}
+	if err := ValidateNewPassword("001095012345", pin, birth); !errors.Is(err, &PasswordError{Reason: PasswordContainsPIN}) {
+		t.Errorf("the PIN: %v", err)
+	}
+	for _, pw := range []string{
+		"Hoa sen nở giữa đầm lầy",
+		"con-tàu-vũ-trụ-xanh-lá",
+		"tp7kq2vnxr",
+		"matkhau123 của riêng tôi ở Huế",
+		"correct horse battery staple",
+		"Ba con mèo ngồi trên mái nhà 1987",
+	} {
+		if err := ValidateNewPassword(pw, pin, birth); err != nil {
+			t.Errorf("ValidateNewPassword(%q) = %v, want nil", pw, err)
+		}
+	}
+}
+
+func TestCommonPasswordList(t *testing.T) {
+	var entries []string
+	for _, line := range strings.Split(commonPasswordsTxt, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			entries = append(entries, line)
+		}
+	}
+	if len(entries) < 300 {
+		t.Errorf("the hand-written list has %d entries, want at least 300", len(entries))
+	}
+	seen := map[string]bool{}
+	for _, pw := range entries {
+		if utf8.RuneCountInString(pw) < MinPasswordRunes {
+			t.Errorf("%q is shorter than %d characters: it is refused anyway", pw, MinPasswordRunes)
+		}
+		if k := commonPasswordKey(pw); seen[k] {
+			t.Errorf("%q is listed twice", pw)
+		} else {
+			seen[k] = true
+		}
+		if err := ValidateNewPassword(pw, "", ""); !errors.Is(err, &PasswordError{Reason: PasswordTooCommon}) {
+			t.Errorf("listed %q: %v", pw, err)
+		}
 	}
 }

@@ -292,6 +292,14 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	claims.AuthenticationContextClassReference = auth.ACR
 	claims.AuthenticationMethodsReferences = auth.AMR
 	claims.Extra = map[string]any{}
+	if auth.ID != "" {
+		// Remember the client for back-channel logout; give it the sid.
+		if err := p.store.AddSessionClient(ctx, auth.ID, client.ID, p.cfg.Now()); err != nil {
+			p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+			return
+		}
+		claims.Extra["sid"] = p.sid(auth.ID)
+	}
 
 	if it != nil {
 		// Consume the interaction first: of two racing resumes, one wins.

@@ -24,6 +24,7 @@ type ClientSpec struct {
 	Public                 bool
 	JWKSURI                string
 	PublicSubject          bool
+	BackchannelLogoutURI   string
 	LogoURI                string
 	Purpose                string
 }
@@ -43,7 +44,8 @@ func BuildClient(spec ClientSpec, secretKey []byte, now time.Time) (identity.Cli
 		RedirectURIs: spec.RedirectURIs, PostLogoutRedirectURIs: spec.PostLogoutRedirectURIs,
 		GrantTypes: spec.GrantTypes, Scopes: spec.Scopes, JWKSURI: spec.JWKSURI,
 		SubjectType: identity.SubjectPairwise, LogoURI: spec.LogoURI, Purpose: spec.Purpose,
-		ResponseTypes: []string{"code"}, CreatedAt: now,
+		BackchannelLogoutURI: spec.BackchannelLogoutURI,
+		ResponseTypes:        []string{"code"}, CreatedAt: now,
 	}
 	if spec.PublicSubject {
 		c.SubjectType = identity.SubjectPublic
@@ -72,7 +74,11 @@ func BuildClient(spec ClientSpec, secretKey []byte, now time.Time) (identity.Cli
 	if !interactive {
 		c.ResponseTypes = nil
 	}
-	for _, u := range append(append([]string{}, c.RedirectURIs...), c.PostLogoutRedirectURIs...) {
+	uris := append(append([]string{}, c.RedirectURIs...), c.PostLogoutRedirectURIs...)
+	if c.BackchannelLogoutURI != "" {
+		uris = append(uris, c.BackchannelLogoutURI)
+	}
+	for _, u := range uris {
 		if err := checkRedirectURI(u); err != nil {
 			return c, "", err
 		}

@@ -26,6 +26,8 @@ func (p *Provider) buildDiscovery() ([]byte, error) {
 		"introspection_endpoint":                        iss + pathIntrospect,
 		"pushed_authorization_request_endpoint":         iss + pathPAR,
 		"end_session_endpoint":                          iss + pathLogout,
+		"backchannel_logout_supported":                  true,
+		"backchannel_logout_session_supported":          true,
 		"scopes_supported":                              scopes,
 		"response_types_supported":                      []string{"code"},
 		"response_modes_supported":                      []string{"query", "form_post"},

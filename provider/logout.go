@@ -122,16 +122,37 @@ func audience(v any) string {
 	return ""
 }
 
-// EndSession ends this browser's SSO session: the row and the cookie.
+// EndSession ends this browser's SSO session: the row and the cookie, and
+// tells the relying parties it logged in to.
 func (p *Provider) EndSession(w http.ResponseWriter, r *http.Request) error {
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if err := p.store.DeleteAuthSession(r.Context(), hashToken(c.Value)); err != nil && !errors.Is(err, identity.ErrNotFound) {
+	if sess, ok := p.BrowserSession(r); ok {
+		if err := p.store.DeleteAuthSession(r.Context(), sess.ID); err != nil && !errors.Is(err, identity.ErrNotFound) {
 			return err
 		}
+		p.notifyLogout(r.Context(), sess)
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0),
 		HttpOnly: true, Secure: p.SecureCookies(), SameSite: http.SameSiteLaxMode})
 	return nil
+}
+
+// EndAccountSession ends one of an account's sessions from the account
+// page, with back-channel logout.
+func (p *Provider) EndAccountSession(ctx context.Context, accountID, sessionID string) error {
+	sessions, err := p.store.ListAuthSessions(ctx, accountID, p.cfg.Now())
+	if err != nil {
+		return err
+	}
+	for _, s := range sessions {
+		if s.ID == sessionID {
+			if err := p.store.DeleteAccountSession(ctx, accountID, sessionID); err != nil {
+				return err
+			}
+			p.notifyLogout(ctx, s)
+			return nil
+		}
+	}
+	return identity.ErrNotFound
 }
 
 // finishLogout redirects to the validated post-logout URI with state, or

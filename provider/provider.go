@@ -40,6 +40,9 @@ type Store interface {
 	identity.InteractionStore
 	identity.ClientStore
 
+	AddSessionClient(ctx context.Context, sessionID, clientID string, at time.Time) error
+	ListSessionClients(ctx context.Context, sessionID string) ([]string, error)
+
 	Ping(ctx context.Context) error
 }
 

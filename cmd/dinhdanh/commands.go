@@ -22,7 +22,18 @@ func smsSender(c config) (identity.SMSSender, error) {
 	if c.SMS == "" || c.SMS == "log" {
 		return identity.NewLogSMSSender(newLogger()), nil
 	}
-	return nil, fmt.Errorf("DINHDANH_SMS=%q: only \"log\" is supported so far", c.SMS)
+	// The URL and token may hold credentials: errors never quote them.
+	if !strings.HasPrefix(c.SMS, "https://") && !strings.HasPrefix(c.SMS, "http://") {
+		return nil, errors.New("DINHDANH_SMS must be \"log\" or an http(s) URL of an SMS gateway")
+	}
+	if c.SMSToken == "" {
+		return nil, errors.New("DINHDANH_SMS is a gateway URL: its bearer token is required (DINHDANH_SMS_TOKEN, sms_token or --sms-token)")
+	}
+	s, err := identity.NewHTTPSMSSender(identity.HTTPSMSConfig{URL: c.SMS, Token: c.SMSToken, Logger: newLogger()})
+	if err != nil {
+		return nil, fmt.Errorf("DINHDANH_SMS: %w", err)
+	}
+	return s, nil
 }
 
 func openApp(ctx context.Context, g *globalFlags, dev bool) (*app.App, config, error) {
@@ -263,8 +274,59 @@ func accountsCommand(g *globalFlags) *cobra.Command {
 	}
 	issue.Flags().StringVar(&password, "password", "", "initial password (default: generate and send by SMS)")
 	issue.Flags().IntVar(&level, "level", 1, "account level, 1 or 2")
-	cmd.AddCommand(issue)
+	cmd.AddCommand(issue, unlockCommand(g))
 	return cmd
+}
+
+// unlockCommand is the registrar's manual unlock of an account locked
+// after repeated failed logins. The ID number is never printed: the
+// account is named by its internal id, as in the logs.
+func unlockCommand(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "unlock ID_NUMBER",
+		Short: "Unlock an account locked after repeated failed logins",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pin, err := identity.ParsePIN(args[0])
+			if err != nil {
+				var pe *identity.PINError
+				if errors.As(err, &pe) {
+					return errors.New("invalid ID number: " + pe.MessageEN())
+				}
+				return err
+			}
+			c, err := g.resolve()
+			if err != nil {
+				return err
+			}
+			mk, err := c.masterKey()
+			if err != nil {
+				return err
+			}
+			secrets, err := app.DeriveSecrets(mk)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := app.OpenStore(ctx, c.DatabaseURL, time.Now)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			acc, err := st.GetAccountByPIN(ctx, pin.Number)
+			switch {
+			case errors.Is(err, identity.ErrNotFound):
+				return errors.New("no account for this ID number")
+			case err != nil:
+				return err
+			}
+			throttle := identity.NewThrottle(st, st, identity.DefaultThrottlePolicy, secrets.Throttle)
+			if err := throttle.Unlock(ctx, pin.Number, acc.ID, time.Now()); err != nil {
+				return err
+			}
+			return output(g, cmd, map[string]any{"account_id": acc.ID, "unlocked": true}, fmt.Sprintf("account %s unlocked\n", acc.ID))
+		},
+	}
 }
 
 func clientsCommand(g *globalFlags) *cobra.Command {
@@ -327,6 +389,7 @@ func clientsCommand(g *globalFlags) *cobra.Command {
 	f.BoolVar(&spec.PublicSubject, "public-subject", false, "release the account id as sub instead of a pairwise value")
 	f.StringVar(&spec.LogoURI, "logo-uri", "", "https URL of the client's logo")
 	f.StringVar(&spec.Purpose, "purpose", "", "stated purpose, shown on the consent page")
+	f.StringVar(&spec.BackchannelLogoutURI, "backchannel-logout-uri", "", "where logout tokens are POSTed when a citizen's session ends")
 	_ = create.MarkFlagRequired("id")
 	_ = create.MarkFlagRequired("name")
 	_ = create.MarkFlagRequired("scope")

@@ -20,6 +20,7 @@ type config struct {
 	DatabaseURL string `yaml:"database_url"`
 	MasterKey   string `yaml:"master_key"`
 	SMS         string `yaml:"sms"`
+	SMSToken    string `yaml:"sms_token"`
 }
 
 func defaultConfig() config {
@@ -39,7 +40,8 @@ func (g *globalFlags) bind(cmd *cobra.Command) {
 	f.StringVar(&g.cfg.Issuer, "issuer", "", "issuer URL (env DINHDANH_ISSUER)")
 	f.StringVar(&g.cfg.Listen, "listen", "", "listen address (env DINHDANH_LISTEN)")
 	f.StringVar(&g.cfg.DatabaseURL, "database-url", "", "sqlite:PATH or postgres:// URL (env DINHDANH_DATABASE_URL)")
-	f.StringVar(&g.cfg.SMS, "sms", "", "SMS sender: log (env DINHDANH_SMS)")
+	f.StringVar(&g.cfg.SMS, "sms", "", "SMS sender: log, or the http(s) URL of an SMS gateway (env DINHDANH_SMS)")
+	f.StringVar(&g.cfg.SMSToken, "sms-token", "", "bearer token for the SMS gateway, required with a gateway URL (env DINHDANH_SMS_TOKEN; prefer the environment or the config file, as flags show in the process list)")
 	f.BoolVar(&g.json, "json", false, "print machine-readable JSON")
 }
 
@@ -63,6 +65,7 @@ func (g *globalFlags) resolve() (config, error) {
 		DatabaseURL: os.Getenv("DINHDANH_DATABASE_URL"),
 		MasterKey:   os.Getenv("DINHDANH_MASTER_KEY"),
 		SMS:         os.Getenv("DINHDANH_SMS"),
+		SMSToken:    os.Getenv("DINHDANH_SMS_TOKEN"),
 	})
 	overlay(&c, g.cfg)
 	c.Issuer = strings.TrimRight(c.Issuer, "/")
@@ -75,7 +78,7 @@ func overlay(dst *config, src config) {
 		s string
 	}{
 		{&dst.Issuer, src.Issuer}, {&dst.Listen, src.Listen}, {&dst.DatabaseURL, src.DatabaseURL},
-		{&dst.MasterKey, src.MasterKey}, {&dst.SMS, src.SMS},
+		{&dst.MasterKey, src.MasterKey}, {&dst.SMS, src.SMS}, {&dst.SMSToken, src.SMSToken},
 	} {
 		if p.s != "" {
 			*p.d = p.s

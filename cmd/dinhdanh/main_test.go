@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,6 +14,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dinhdanh/dinhdanh/cmd/dinhdanh/app"
+	"github.com/dinhdanh/dinhdanh/identity"
+	"github.com/dinhdanh/dinhdanh/storage"
 )
 
 // cli runs the dinhdanh command in-process against a database in dir.
@@ -142,6 +149,163 @@ func TestAccountsIssueAndClientsCreate(t *testing.T) {
 	}
 	if out, err := c.run("--json", "keys", "rotate"); err != nil || !strings.Contains(out, "RS256") {
 		t.Errorf("keys rotate: %v %s", err, out)
+	}
+}
+
+// openThrottle opens the CLI's database directly, with the throttle the
+// server would build.
+func (c *cli) openThrottle() (*storage.Store, *identity.Throttle) {
+	c.t.Helper()
+	mk, err := base64.StdEncoding.DecodeString(c.mk)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	secrets, err := app.DeriveSecrets(mk)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	st, err := app.OpenStore(context.Background(), c.db, time.Now)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return st, identity.NewThrottle(st, st, identity.DefaultThrottlePolicy, secrets.Throttle)
+}
+
+func TestAccountsUnlock(t *testing.T) {
+	const pin = "001095012345"
+	c := newCLI(t)
+	file := writeFile(t, "ok.csv", strings.Join(strings.Split(citizensCSV, "\n")[:3], "\n")+"\n")
+	if out, err := c.run("citizens", "import", file); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := c.run("accounts", "issue", pin, "--password", "mat-khau-12345"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+
+	// Lock the account as failed logins would.
+	ctx := context.Background()
+	st, th := c.openThrottle()
+	acc, err := st.GetAccountByPIN(ctx, pin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := th.AccountKey(pin)
+	now := time.Now()
+	for i := 0; i < identity.DefaultThrottlePolicy.LockAfter; i++ {
+		if err := th.Fail(ctx, key, acc.ID, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var te *identity.ThrottledError
+	if err := th.Check(ctx, key, now); !errors.As(err, &te) || !te.Locked {
+		t.Fatalf("account not locked before the test: %v", err)
+	}
+	st.Close()
+
+	if _, err := c.run("accounts", "unlock", "07909512345"); err == nil || !strings.Contains(err.Error(), "12 digits") {
+		t.Errorf("malformed ID number: %v", err)
+	}
+	if _, err := c.run("accounts", "unlock", "079304123456"); err == nil || err.Error() != "no account for this ID number" {
+		t.Errorf("citizen without an account: %v", err)
+	}
+	out, err := c.run("accounts", "unlock", pin)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out != "account "+acc.ID+" unlocked\n" {
+		t.Errorf("output %q", out)
+	}
+	out, err = c.run("--json", "accounts", "unlock", "001 095 012 345")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var res struct {
+		AccountID string `json:"account_id"`
+		Unlocked  bool   `json:"unlocked"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.AccountID != acc.ID || !res.Unlocked {
+		t.Errorf("JSON output %q (%v)", out, err)
+	}
+	if strings.Contains(out, pin) {
+		t.Errorf("output shows the ID number: %s", out)
+	}
+
+	st, th = c.openThrottle()
+	defer st.Close()
+	if err := th.Check(ctx, key, time.Now()); err != nil {
+		t.Errorf("still throttled after unlock: %v", err)
+	}
+	events, err := st.ListAudit(ctx, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var locked, unlocked bool
+	for _, e := range events {
+		locked = locked || e.Kind == "account_locked" && e.AccountID == acc.ID
+		unlocked = unlocked || e.Kind == "account_unlocked" && e.AccountID == acc.ID
+		if strings.Contains(e.Detail, pin) {
+			t.Errorf("audit event %s holds the ID number", e.Kind)
+		}
+	}
+	if !locked || !unlocked {
+		t.Errorf("audit log lacks the lock or the unlock: %+v", events)
+	}
+}
+
+func TestSMSConfiguration(t *testing.T) {
+	t.Setenv("DINHDANH_SMS", "https://sms.example.vn/send")
+	t.Setenv("DINHDANH_SMS_TOKEN", "env-token")
+	g := &globalFlags{}
+	c, err := g.resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMS != "https://sms.example.vn/send" || c.SMSToken != "env-token" {
+		t.Fatalf("resolved %q, %q", c.SMS, c.SMSToken)
+	}
+	s, err := smsSender(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.(*identity.HTTPSMSSender); !ok {
+		t.Errorf("smsSender = %T, want *identity.HTTPSMSSender", s)
+	}
+
+	// File < environment < flag.
+	cfgFile := writeFile(t, "dinhdanh.yaml", "sms: https://file.example.vn/send\nsms_token: file-token\n")
+	t.Setenv("DINHDANH_SMS_TOKEN", "")
+	g = &globalFlags{configFile: cfgFile}
+	if c, err = g.resolve(); err != nil || c.SMSToken != "file-token" || c.SMS != "https://sms.example.vn/send" {
+		t.Errorf("from the file: %q, %q, %v", c.SMS, c.SMSToken, err)
+	}
+	t.Setenv("DINHDANH_SMS_TOKEN", "env-token")
+	g = &globalFlags{configFile: cfgFile}
+	root := &cobra.Command{}
+	g.bind(root)
+	if err := root.PersistentFlags().Parse([]string{"--sms-token", "flag-token"}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = g.resolve(); err != nil || c.SMSToken != "flag-token" {
+		t.Errorf("from the flag: %q, %v", c.SMSToken, err)
+	}
+	if f := root.PersistentFlags().Lookup("sms-token"); !strings.Contains(f.Usage, "DINHDANH_SMS_TOKEN") {
+		t.Errorf("--sms-token help does not name the environment variable: %q", f.Usage)
+	}
+
+	c.SMSToken = ""
+	if _, err := smsSender(c); err == nil || !strings.Contains(err.Error(), "DINHDANH_SMS_TOKEN") {
+		t.Errorf("gateway URL without a token: %v", err)
+	}
+	c.SMSToken = "secret-token"
+	for _, bad := range []string{"ftp://sms.example.vn/send", "http://sms.example.vn/send", "smtp"} {
+		c.SMS = bad
+		if _, err := smsSender(c); err == nil || strings.Contains(err.Error(), "secret-token") {
+			t.Errorf("DINHDANH_SMS=%q: %v", bad, err)
+		}
+	}
+	c.SMS = "log"
+	if s, err := smsSender(c); err != nil || s == nil {
+		t.Errorf("log sender: %v", err)
 	}
 }
 

@@ -247,3 +247,18 @@ func testAccountSessions(t *testing.T, e *env) {
 		t.Fatalf("after ending one: %+v", got)
 	}
 }
+
+func testSessionClients(t *testing.T, e *env) {
+	for _, c := range []string{"bank", "exam", "bank"} {
+		if err := e.s.AddSessionClient(e.ctx, "s1", c, start); err != nil {
+			t.Fatalf("AddSessionClient(%s): %v", c, err)
+		}
+	}
+	got, err := e.s.ListSessionClients(e.ctx, "s1")
+	if err != nil || len(got) != 2 || got[0] != "bank" || got[1] != "exam" {
+		t.Fatalf("ListSessionClients = %v, %v", got, err)
+	}
+	if got, _ := e.s.ListSessionClients(e.ctx, "s2"); len(got) != 0 {
+		t.Fatalf("another session: %v", got)
+	}
+}

@@ -127,6 +127,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"ClientMinLevel", testClientMinLevel},
 		{"TOTP", testTOTPStore},
 		{"AccountSessions", testAccountSessions},
+		{"SessionClients", testSessionClients},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
