@@ -157,8 +157,9 @@ type view struct {
 	Interaction  string
 	Error        string
 	// login
-	ClientName string
-	IDNumber   string
+	ClientName    string
+	IDNumber      string
+	AllowOTPLogin bool // the client lets citizens log in with an SMS code alone
 	// password, otp
 	Ticket   string
 	Notice   string
@@ -252,7 +253,7 @@ func (h *Handler) getLogin(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
-		v.ClientName = p.Client.Name
+		v.ClientName, v.AllowOTPLogin = p.Client.Name, p.Client.AllowOTPLogin && p.RequiredLevel < 2
 		v.Lang = pickLang(r, p.UILocales)
 		if h.stepUp(w, r, v.Lang, p) {
 			return
@@ -289,7 +290,11 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
-		v.ClientName = p.Client.Name
+		v.ClientName, v.AllowOTPLogin = p.Client.Name, p.Client.AllowOTPLogin && p.RequiredLevel < 2
+	}
+	if r.PostFormValue("action") == "otp" && v.AllowOTPLogin {
+		h.startPasswordlessOTP(w, r, v)
+		return
 	}
 	idNumber, password := strings.TrimSpace(r.PostFormValue("id_number")), r.PostFormValue("password")
 	switch {

@@ -92,6 +92,9 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("action") == "resend" {
 		t.Factor = "" // "send an SMS instead" from the authenticator page
 		ch, err := h.otp.SendToAccount(r.Context(), t.AccountID, identity.OTPLogin, t.ChallengeID)
+		if errors.Is(err, identity.ErrNotFound) {
+			err = nil // a passwordless login for an unknown number: look the same
+		}
 		if err == nil || errors.Is(err, identity.ErrOTPSendFail) {
 			t.ChallengeID = ch.ID
 		}
@@ -126,10 +129,17 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, "otp", v)
 		return
 	}
-	// RFC 8176 §2: a password and a one-time code are two factors.
+	// RFC 8176 §2: a password and a one-time code are two factors; a code
+	// alone (passwordless login) is one.
+	level := 1
+	if slices.Contains(t.AMR, "pwd") {
+		level = 2
+	} else {
+		methods = slices.DeleteFunc(methods, func(m string) bool { return m == "mfa" })
+	}
 	amr := append(slices.Clone(t.AMR), methods...)
 	slices.Sort(amr)
-	h.completeLogin(w, r, lang, interaction, t.AccountID, slices.Compact(amr), 2)
+	h.completeLogin(w, r, lang, interaction, t.AccountID, slices.Compact(amr), level)
 }
 
 // stepUp handles a login page for a request that needs more than the
@@ -141,7 +151,9 @@ func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request, lang string, p 
 		return false
 	}
 	s, ok := h.flow.BrowserSession(r)
-	if !ok || provider.LevelOfACR(s.ACR) >= p.RequiredLevel {
+	// Only a password session steps up with a code: two codes are still
+	// one factor.
+	if !ok || provider.LevelOfACR(s.ACR) >= p.RequiredLevel || !slices.Contains(s.AMR, "pwd") {
 		return false
 	}
 	h.startOTP(w, r, lang, p.ID, s.AccountID, s.AMR)
@@ -173,4 +185,37 @@ func (h *Handler) verifyTOTP(r *http.Request, accountID, code string) error {
 		return err
 	}
 	return h.throttle.Succeed(ctx, key)
+}
+
+// startPasswordlessOTP logs in with the ID number and an SMS code, for
+// clients registered to allow it. An unknown ID number gets the same page
+// and no SMS, so the answer never tells whether an account exists.
+func (h *Handler) startPasswordlessOTP(w http.ResponseWriter, r *http.Request, v view) {
+	pin, err := identity.ParsePIN(strings.TrimSpace(r.PostFormValue("id_number")))
+	if err != nil {
+		var le identity.LocalizedError
+		errors.As(err, &le)
+		v.Error = localized(le, v.Lang)
+		h.render(w, r, http.StatusBadRequest, "login", v)
+		return
+	}
+	t := ticket{AccountID: "none:" + identity.NewID(), Step: stepOTP}
+	status := http.StatusOK
+	if acc, err := h.reset.AccountByIDNumber(r, pin.Number); err == nil {
+		t.AccountID = acc.ID
+		ch, err := h.otp.SendToAccount(r.Context(), acc.ID, identity.OTPLogin, "")
+		if err != nil && !errors.Is(err, identity.ErrNoPhone) {
+			if status = h.otpError(&v, v.Lang, err); status == http.StatusInternalServerError {
+				h.renderError(w, r, v.Lang, status, "server_error", "")
+				return
+			}
+		}
+		t.ChallengeID = ch.ID
+	} else if !errors.Is(err, identity.ErrNotFound) {
+		h.log.Error("looking up account failed", "err", err)
+		h.renderError(w, r, v.Lang, http.StatusInternalServerError, "server_error", "")
+		return
+	}
+	v.Ticket = h.sealTicket(r, t)
+	h.render(w, r, status, "otp", v)
 }

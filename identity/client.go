@@ -33,6 +33,9 @@ type Client struct {
 	// MinLevel is the least authentication level every login for this
 	// client must reach (0 or 1: password; 2: a second factor).
 	MinLevel int
+	// AllowOTPLogin lets citizens log in with their ID number and an SMS
+	// code alone (one factor: urn:vn:eid:loa:1).
+	AllowOTPLogin bool
 	// BackchannelLogoutURI receives logout tokens when a session that
 	// logged in to this client ends (Back-Channel Logout 1.0 §2.2).
 	BackchannelLogoutURI string

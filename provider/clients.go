@@ -25,6 +25,7 @@ type ClientSpec struct {
 	JWKSURI                string
 	PublicSubject          bool
 	BackchannelLogoutURI   string
+	AllowOTPLogin          bool
 	LogoURI                string
 	Purpose                string
 }
@@ -44,8 +45,8 @@ func BuildClient(spec ClientSpec, secretKey []byte, now time.Time) (identity.Cli
 		RedirectURIs: spec.RedirectURIs, PostLogoutRedirectURIs: spec.PostLogoutRedirectURIs,
 		GrantTypes: spec.GrantTypes, Scopes: spec.Scopes, JWKSURI: spec.JWKSURI,
 		SubjectType: identity.SubjectPairwise, LogoURI: spec.LogoURI, Purpose: spec.Purpose,
-		BackchannelLogoutURI: spec.BackchannelLogoutURI,
-		ResponseTypes:        []string{"code"}, CreatedAt: now,
+		BackchannelLogoutURI: spec.BackchannelLogoutURI, AllowOTPLogin: spec.AllowOTPLogin,
+		ResponseTypes: []string{"code"}, CreatedAt: now,
 	}
 	if spec.PublicSubject {
 		c.SubjectType = identity.SubjectPublic

@@ -10,8 +10,9 @@ import (
 )
 
 // Migration 202611270004_backchannel: which clients each SSO session
-// logged in to, and where clients want back-channel logout tokens (OpenID
-// Connect Back-Channel Logout 1.0).
+// logged in to, where clients want back-channel logout tokens (OpenID
+// Connect Back-Channel Logout 1.0), and whether they allow logging in with
+// an SMS code alone.
 func backchannelMigration() *gormigrate.Migration {
 	return &gormigrate.Migration{
 		ID: "202611270004_backchannel",
@@ -19,10 +20,16 @@ func backchannelMigration() *gormigrate.Migration {
 			if err := tx.AutoMigrate(&v4SessionClient{}); err != nil {
 				return err
 			}
+			if err := tx.Migrator().AddColumn(&v4Client{}, "AllowOTPLogin"); err != nil {
+				return err
+			}
 			return tx.Migrator().AddColumn(&v4Client{}, "BackchannelLogoutURI")
 		},
 		Rollback: func(tx *gorm.DB) error {
 			if err := tx.Migrator().DropColumn(&v4Client{}, "BackchannelLogoutURI"); err != nil {
+				return err
+			}
+			if err := tx.Migrator().DropColumn(&v4Client{}, "AllowOTPLogin"); err != nil {
 				return err
 			}
 			return tx.Migrator().DropTable(&v4SessionClient{})
@@ -40,6 +47,7 @@ func (v4SessionClient) TableName() string { return "session_clients" }
 
 type v4Client struct {
 	BackchannelLogoutURI string `gorm:"column:backchannel_logout_uri;type:text;not null;default:''"`
+	AllowOTPLogin        bool   `gorm:"column:allow_otp_login;not null;default:false"`
 }
 
 func (v4Client) TableName() string { return "clients" }

@@ -390,6 +390,7 @@ func clientsCommand(g *globalFlags) *cobra.Command {
 	f.StringVar(&spec.LogoURI, "logo-uri", "", "https URL of the client's logo")
 	f.StringVar(&spec.Purpose, "purpose", "", "stated purpose, shown on the consent page")
 	f.StringVar(&spec.BackchannelLogoutURI, "backchannel-logout-uri", "", "where logout tokens are POSTed when a citizen's session ends")
+	f.BoolVar(&spec.AllowOTPLogin, "allow-otp-login", false, "let citizens log in with ID number and an SMS code alone (level 1)")
 	_ = create.MarkFlagRequired("id")
 	_ = create.MarkFlagRequired("name")
 	_ = create.MarkFlagRequired("scope")

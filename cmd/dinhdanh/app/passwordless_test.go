@@ -1,0 +1,54 @@
+package app_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+
+	"github.com/dinhdanh/dinhdanh/identity"
+	"github.com/dinhdanh/dinhdanh/provider"
+)
+
+func TestPasswordlessLoginWithSMSCode(t *testing.T) {
+	e := newEnv(t)
+	id, secret := e.registerClient(provider.ClientSpec{ID: "public-service", Name: "Cổng dịch vụ công", RedirectURIs: []string{rpCallback},
+		Scopes: []string{"openid", "profile"}, AllowOTPLogin: true})
+	e.clientID = id
+	e.oauth.ClientID, e.oauth.ClientSecret, e.oauth.Scopes = id, secret, []string{"openid", "profile"}
+	sms := e.app.SMS.(*identity.LogSMSSender)
+
+	// An unknown number: the same code page, and no SMS.
+	b := newBrowser(t)
+	u, _ := e.authURL()
+	b.get(u)
+	if !strings.Contains(b.body, `value="otp"`) {
+		t.Fatalf("login page lacks the SMS-code button:\n%s", b.body)
+	}
+	b.submit(e.issuer, "/login", url.Values{"id_number": {"079304123456"}, "action": {"otp"}})
+	if !strings.Contains(b.body, `name="otp"`) || len(sms.Recent()) != 0 {
+		t.Fatalf("unknown number: code page %v, SMS sent %d", strings.Contains(b.body, `name="otp"`), len(sms.Recent()))
+	}
+
+	b = newBrowser(t)
+	u, ar := e.authURL()
+	b.get(u)
+	b.submit(e.issuer, "/login", url.Values{"id_number": {testPIN}, "action": {"otp"}})
+	b.submit(e.issuer, "/otp", url.Values{"otp": {e.lastCode()}, "action": {"verify"}})
+	b.submit(e.issuer, "/consent", url.Values{"decision": {"allow"}})
+	tok, err := e.exchange(b.callback().Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acr, amr, _ := e.idTokenClaims(tok)
+	if acr != "urn:vn:eid:loa:1" || contains(amr, "pwd") || contains(amr, "mfa") || !contains(amr, "sms") {
+		t.Errorf("passwordless: acr %q amr %v", acr, amr)
+	}
+	// A code session cannot step up with another code: the password is asked.
+	u, _ = e.authURL(oauth2.SetAuthURLParam("acr_values", "LoA2"))
+	b.get(u)
+	if !strings.Contains(b.body, `name="password"`) {
+		t.Errorf("step-up from a code-only session skipped the password")
+	}
+}
