@@ -48,7 +48,7 @@ type Config struct {
 	Logger   *slog.Logger
 	// DevSMS, when set, serves the messages of the log SMS sender at
 	// /dev/sms (development only).
-	DevSMS *identity.LogSMSSender
+	DevSMS identity.DevOutbox
 }
 
 // Handler serves the pages.
@@ -64,7 +64,7 @@ type Handler struct {
 	csrfKey  []byte
 	secure   bool
 	log      *slog.Logger
-	devSMS   *identity.LogSMSSender
+	devSMS   identity.DevOutbox
 	pages    map[string]*template.Template
 	css      []byte
 }
@@ -499,5 +499,11 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getDevSMS(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "devsms", view{Lang: pickLang(r, ""), Title: "SMS", Messages: h.devSMS.Recent()})
+	msgs, err := h.devSMS.ListDevSMS(r.Context(), 50)
+	if err != nil {
+		h.log.Error("reading the dev SMS outbox failed", "err", err)
+		h.renderError(w, r, pickLang(r, ""), http.StatusInternalServerError, "server_error", "")
+		return
+	}
+	h.render(w, r, http.StatusOK, "devsms", view{Lang: pickLang(r, ""), Title: "SMS", Messages: msgs})
 }

@@ -34,6 +34,8 @@ const smsKeep = 50
 type LogSMSSender struct {
 	log *slog.Logger
 
+	outbox DevOutbox
+
 	mu     sync.Mutex
 	recent []SMSMessage // ring buffer of at most smsKeep
 	next   int          // where the next message goes once the ring is full
@@ -49,6 +51,23 @@ func NewLogSMSSender(logger *slog.Logger) *LogSMSSender {
 	}
 	return &LogSMSSender{log: logger}
 }
+
+// DevOutbox keeps development messages in the database, so /dev/sms of a
+// server shows what another process (the CLI's `accounts issue`) sent.
+type DevOutbox interface {
+	AppendDevSMS(ctx context.Context, m SMSMessage) error
+	ListDevSMS(ctx context.Context, limit int) ([]SMSMessage, error)
+}
+
+// WithOutbox makes the sender also write each message to outbox
+// (development only: the body holds passwords and codes).
+func (s *LogSMSSender) WithOutbox(outbox DevOutbox) *LogSMSSender {
+	s.outbox = outbox
+	return s
+}
+
+// Outbox returns the development outbox, if any.
+func (s *LogSMSSender) Outbox() DevOutbox { return s.outbox }
 
 // Send records the message; it fails only for an empty recipient or a
 // cancelled context, like a real gateway would.
@@ -68,6 +87,11 @@ func (s *LogSMSSender) Send(ctx context.Context, phoneE164, message string) erro
 		s.next = (s.next + 1) % smsKeep
 	}
 	s.mu.Unlock()
+	if s.outbox != nil {
+		if err := s.outbox.AppendDevSMS(ctx, m); err != nil {
+			return err
+		}
+	}
 	s.log.InfoContext(ctx, "sms sent", "to", m.To, "chars", utf8.RuneCountInString(message))
 	return nil
 }

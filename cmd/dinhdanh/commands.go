@@ -231,12 +231,13 @@ func accountsCommand(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "accounts", Short: "Manage e-ID accounts"}
 	var password string
 	var level int
+	var issueDev bool
 	issue := &cobra.Command{
 		Use:   "issue ID_NUMBER",
 		Short: "Issue an account; without --password one is generated and sent by SMS",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, _, err := openApp(cmd.Context(), g, false)
+			a, _, err := openApp(cmd.Context(), g, issueDev)
 			if err != nil {
 				return err
 			}
@@ -274,6 +275,7 @@ func accountsCommand(g *globalFlags) *cobra.Command {
 	}
 	issue.Flags().StringVar(&password, "password", "", "initial password (default: generate and send by SMS)")
 	issue.Flags().IntVar(&level, "level", 1, "account level, 1 or 2")
+	issue.Flags().BoolVar(&issueDev, "dev", false, "development: also put the SMS in the outbox shown at /dev/sms")
 	cmd.AddCommand(issue, unlockCommand(g))
 	return cmd
 }

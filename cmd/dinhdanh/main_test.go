@@ -350,3 +350,30 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 		t.Errorf("serve returned %v", err)
 	}
 }
+
+func TestAccountsIssueDevOutbox(t *testing.T) {
+	c := newCLI(t)
+	file := writeFile(t, "ok.csv", strings.Join(strings.Split(citizensCSV, "\n")[:3], "\n")+"\n")
+	if out, err := c.run("citizens", "import", file); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := c.run("accounts", "issue", "001095012345"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := c.run("accounts", "issue", "079304123456", "--dev"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	st, err := app.OpenStore(context.Background(), c.db, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	msgs, err := st.ListDevSMS(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the --dev issue reached the outbox that /dev/sms shows.
+	if len(msgs) != 1 || !strings.HasSuffix(msgs[0].To, "456") || strings.Contains(msgs[0].To, "903123456") || !strings.Contains(msgs[0].Body, "Mat khau") {
+		t.Fatalf("outbox: %+v", msgs)
+	}
+}

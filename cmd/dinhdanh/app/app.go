@@ -155,15 +155,15 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return fail(err)
 	}
 	a.SMS = o.SMS
-	var devSMS *identity.LogSMSSender
 	if a.SMS == nil {
-		ls := identity.NewLogSMSSender(o.Logger)
-		a.SMS = ls
-		if o.Dev {
-			devSMS = ls
-		}
-	} else if ls, ok := o.SMS.(*identity.LogSMSSender); ok && o.Dev {
-		devSMS = ls
+		a.SMS = identity.NewLogSMSSender(o.Logger)
+	}
+	var devSMS identity.DevOutbox
+	if ls, ok := a.SMS.(*identity.LogSMSSender); ok && o.Dev {
+		// --dev: messages go to the database too, so /dev/sms also shows
+		// what the CLI sent (e.g. `accounts issue --dev`).
+		ls.WithOutbox(st)
+		devSMS = st
 	}
 
 	a.OTP = identity.NewOTPService(identity.OTPConfig{Store: st, Accounts: st, Citizens: st, SMS: a.SMS, Key: secrets.OTP, Now: o.Now})
