@@ -169,7 +169,7 @@ func (h *Handler) verifyTOTP(r *http.Request, accountID, code string) error {
 	ctx := r.Context()
 	now := time.Now()
 	key := h.throttle.FactorKey(accountID)
-	if err := h.throttle.Check(ctx, key, now); err != nil {
+	if err := h.throttle.Begin(ctx, key, accountID, now); err != nil {
 		return err
 	}
 	var err error
@@ -179,7 +179,7 @@ func (h *Handler) verifyTOTP(r *http.Request, accountID, code string) error {
 		err = h.totp.Verify(ctx, accountID, code)
 	}
 	if err != nil {
-		if ferr := h.throttle.Fail(ctx, key, accountID, now); ferr != nil {
+		if ferr := h.throttle.Failed(ctx, key, accountID, now); ferr != nil {
 			return ferr
 		}
 		return err

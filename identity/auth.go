@@ -80,7 +80,8 @@ func (a *Authenticator) Login(ctx context.Context, idNumber, password, clientIP 
 		if err := a.throttle.Check(ctx, ipKey, now); err != nil {
 			return Account{}, err
 		}
-		if err := a.throttle.Check(ctx, accountKey, now); err != nil {
+		// Counted before the hash, so parallel guesses share the limit.
+		if err := a.throttle.Begin(ctx, accountKey, "", now); err != nil {
 			return Account{}, err
 		}
 	}
@@ -90,7 +91,7 @@ func (a *Authenticator) Login(ctx context.Context, idNumber, password, clientIP 
 	}
 	if !ok {
 		if a.throttle != nil {
-			if err := a.throttle.Fail(ctx, accountKey, acc.ID, now); err != nil {
+			if err := a.throttle.Failed(ctx, accountKey, acc.ID, now); err != nil {
 				return Account{}, err
 			}
 			if err := a.throttle.Fail(ctx, ipKey, "", now); err != nil {

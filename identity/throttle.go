@@ -147,6 +147,60 @@ func (t *Throttle) Check(ctx context.Context, key string, now time.Time) error {
 	return nil
 }
 
+// Begin checks a key and counts the attempt before it is verified, so a
+// burst of parallel attempts cannot all slip past the check: at most
+// LockAfter of them are ever verified. Call Succeed after a success and
+// Failed after a failure.
+func (t *Throttle) Begin(ctx context.Context, key, accountID string, now time.Time) error {
+	if err := t.Check(ctx, key, now); err != nil {
+		return err
+	}
+	if prev, err := t.store.GetAttempts(ctx, key); err != nil {
+		return err
+	} else if !prev.LockedUntil.IsZero() {
+		// A lock that has run out starts the count afresh.
+		if err := t.store.ResetAttempts(ctx, key); err != nil {
+			return err
+		}
+	}
+	st, err := t.store.RecordFailure(ctx, key, now, t.policy.Window)
+	if err != nil {
+		return err
+	}
+	if st.Failures > t.policy.LockAfter {
+		if err := t.lock(ctx, key, accountID, st, now, t.policy.LockFor, "account_locked"); err != nil {
+			return err
+		}
+		return &ThrottledError{RetryAfter: t.policy.LockFor, Locked: true}
+	}
+	return nil
+}
+
+// Failed records that an attempt counted by Begin failed: it locks the
+// key once the count reaches the limit.
+func (t *Throttle) Failed(ctx context.Context, key, accountID string, now time.Time) error {
+	st, err := t.store.GetAttempts(ctx, key)
+	if err != nil {
+		return err
+	}
+	if st.Failures >= t.policy.LockAfter {
+		return t.lock(ctx, key, accountID, st, now, t.policy.LockFor, "account_locked")
+	}
+	return nil
+}
+
+func (t *Throttle) lock(ctx context.Context, key, accountID string, st AttemptState, now time.Time, lockFor time.Duration, kind string) error {
+	if now.Before(st.LockedUntil) {
+		return nil // already locked: one audit event per lock
+	}
+	until := now.Add(lockFor)
+	if err := t.store.LockAttempts(ctx, key, until); err != nil {
+		return err
+	}
+	detail := fmt.Sprintf("failures=%d until=%s key=%s", st.Failures, until.UTC().Format(time.RFC3339), key)
+	return t.audit.AppendAudit(ctx, AuditEvent{At: now, Kind: kind, AccountID: accountID, Detail: detail})
+}
+
 // Fail records a failure and locks the key when it reaches the limit.
 // accountID ("" when unknown) goes to the audit log with the lock.
 func (t *Throttle) Fail(ctx context.Context, key, accountID string, now time.Time) error {
@@ -158,13 +212,8 @@ func (t *Throttle) Fail(ctx context.Context, key, accountID string, now time.Tim
 	if len(key) > 3 && key[:3] == "ip:" {
 		limit, lockFor, kind = t.policy.IPLockAfter, t.policy.IPLockFor, "ip_blocked"
 	}
-	if st.Failures >= limit && !now.Before(st.LockedUntil) {
-		until := now.Add(lockFor)
-		if err := t.store.LockAttempts(ctx, key, until); err != nil {
-			return err
-		}
-		detail := fmt.Sprintf("failures=%d until=%s key=%s", st.Failures, until.UTC().Format(time.RFC3339), key)
-		return t.audit.AppendAudit(ctx, AuditEvent{At: now, Kind: kind, AccountID: accountID, Detail: detail})
+	if st.Failures >= limit {
+		return t.lock(ctx, key, accountID, st, now, lockFor, kind)
 	}
 	return nil
 }
@@ -174,9 +223,13 @@ func (t *Throttle) Succeed(ctx context.Context, key string) error {
 	return t.store.ResetAttempts(ctx, key)
 }
 
-// Unlock is the registrar's manual unlock; it is audited.
+// Unlock is the registrar's manual unlock of passwords and codes; it is
+// audited.
 func (t *Throttle) Unlock(ctx context.Context, pin, accountID string, now time.Time) error {
 	if err := t.store.ResetAttempts(ctx, t.AccountKey(pin)); err != nil {
+		return err
+	}
+	if err := t.store.ResetAttempts(ctx, t.FactorKey(accountID)); err != nil {
 		return err
 	}
 	return t.audit.AppendAudit(ctx, AuditEvent{At: now, Kind: "account_unlocked", AccountID: accountID, Detail: "by registrar"})

@@ -53,7 +53,7 @@ const defaultRefreshGracePeriod = 5 * time.Second
 // racing for the file lock and sleeping in SQLite's busy handler. rdb is a
 // pool of query_only connections for reads outside a transaction (WAL lets
 // them run beside the writer), and commits is the group committer for
-// single-row writes outside a transaction. On PostgreSQL db and rdb are
+// single-statement writes outside a transaction. On PostgreSQL db and rdb are
 // the same pool and commits is nil.
 type Store struct {
 	db        *gorm.DB
@@ -227,7 +227,8 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-// DB exposes the gorm handle, for tests and benchmarks only.
+// DB exposes the gorm handle (the writer on SQLite), for tests and
+// benchmarks only.
 func (s *Store) DB() *gorm.DB { return s.db }
 
 func (s *Store) now() time.Time { return s.opts.Now().UTC() }
@@ -286,7 +287,9 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.conn(ctx).Transaction(fn)
 }
 
-// BeginTX starts a transaction and returns a context carrying it.
+// BeginTX starts a transaction and returns a context carrying it. On
+// SQLite it holds the one writer until Commit or Rollback (database/sql
+// rolls it back if ctx ends first).
 func (s *Store) BeginTX(ctx context.Context) (context.Context, error) {
 	if v, ok := ctx.Value(txKey{}).(txValue); ok && v.store == s {
 		return ctx, errors.New("storage: a transaction is already open in this context")

@@ -53,6 +53,9 @@ var errNoWork = errors.New("no work left")
 type outcome struct {
 	failure string // empty on success, else a description for diagnosis
 	noWork  bool
+	// took, when set, is the latency to record instead of the whole
+	// iteration's: the one measured request of a multi-request flow.
+	took time.Duration
 }
 
 type result struct {
@@ -66,6 +69,10 @@ type result struct {
 	FirstError string  `json:"first_error,omitempty"`
 	Note       string  `json:"note,omitempty"`
 	RanDry     bool    `json:"ran_out_of_work,omitempty"`
+	// OtherCPU is how many CPUs other processes used on average during
+	// the phase (see cpu.go).
+	OtherCPU      float64 `json:"other_processes_cpus"`
+	OtherCPUKnown bool    `json:"-"`
 }
 
 // hammer runs op in a closed loop on `workers` goroutines until d has
@@ -88,6 +95,9 @@ func hammer(ctx context.Context, name string, workers int, d time.Duration, op f
 				t0 := time.Now()
 				o := op(ctx)
 				took := time.Since(t0)
+				if o.took > 0 {
+					took = o.took
+				}
 				if o.noWork {
 					ranDry.Store(true)
 					return

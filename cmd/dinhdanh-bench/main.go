@@ -4,6 +4,10 @@
 // CLI, starts `dinhdanh serve`, logs a citizen in through the real pages,
 // then loads each endpoint for a fixed time with a closed loop of
 // keep-alive workers and prints throughput, latency and server memory.
+// Then the password phases (login.go): password logins per second beside
+// the in-process argon2id bound, SMS-code verifications, and the server's
+// RSS while 200 logins queue for the capped hash slots. Each phase also
+// reports how much CPU other processes took, as the machine may be shared.
 // Every request goes to 127.0.0.1; the temporary directory and the server
 // are removed on exit, also on Ctrl-C.
 package main
@@ -87,6 +91,11 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	progress("seeding %d login accounts through the CLI", loginAccountCount)
+	accs, err := p.seedLoginAccounts(ctx, dir, loginAccountCount)
+	if err != nil {
+		return err
+	}
 
 	srv, err := p.start(filepath.Join(dir, "server.log"))
 	if err != nil {
@@ -110,7 +119,7 @@ func run(ctx context.Context, o options) error {
 	}
 	progress("server pid %d ready at %s, idle RSS %s", srv.cmd.Process.Pid, p.issuer, kib(idle.rss))
 
-	rep, err := measure(ctx, o, p, s)
+	rep, err := measure(ctx, o, p, s, srv, accs)
 	if err != nil {
 		return fmt.Errorf("%w\nserver log:\n%s", err, srv.logTail(20))
 	}
@@ -119,6 +128,10 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	rep.IdleRSSKiB, rep.PeakRSSKiB, rep.RSSAfterKiB = idle.rss, after.hwm, after.rss
+	if rep.Login != nil {
+		// The storm phase reset VmHWM; the run's peak may be before it.
+		rep.PeakRSSKiB = max(rep.PeakRSSKiB, rep.Login.hwmBefore)
+	}
 	rep.ServerLog = srv.scanLog()
 	rep.print(os.Stdout)
 	if o.json {
@@ -131,7 +144,7 @@ func run(ctx context.Context, o options) error {
 }
 
 // measure runs the load phases, in order, against the running server.
-func measure(ctx context.Context, o options, p *provider, s seeded) (*report, error) {
+func measure(ctx context.Context, o options, p *provider, s seeded, srv *server, accs []loginAccount) (*report, error) {
 	client := newLoadClient(o.concurrency)
 	disc, err := fetchDiscovery(ctx, client, p.issuer)
 	if err != nil {
@@ -145,7 +158,19 @@ func measure(ctx context.Context, o options, p *provider, s seeded) (*report, er
 	}
 
 	rep := newReport(o)
+	// Each phase's share of other processes' CPU time is taken since the
+	// previous phase ended (in between, only this program and the server
+	// run).
+	pid := srv.cmd.Process.Pid
+	lastCPU, cpuErr := takeCPU(pid)
 	phase := func(r result) error {
+		if cpuErr == nil {
+			var now cpuSnapshot
+			if now, cpuErr = takeCPU(pid); cpuErr == nil {
+				r.OtherCPU, lastCPU = now.othersSince(lastCPU), now
+				r.OtherCPUKnown = true
+			}
+		}
 		rep.Endpoints = append(rep.Endpoints, r)
 		progress("%-34s %8.0f req/s  (%d requests, %d errors)", r.Endpoint, r.RPS, r.Requests, r.Errors)
 		return ctx.Err()
@@ -193,6 +218,10 @@ func measure(ctx context.Context, o options, p *provider, s seeded) (*report, er
 		return req, err
 	})
 	if err := phase(hammer(ctx, "GET userinfo (bearer)", o.concurrency, o.duration, uiOp)); err != nil {
+		return nil, err
+	}
+
+	if rep.Login, err = runLoginPhases(ctx, o, srv, disc, client, accs, phase); err != nil {
 		return nil, err
 	}
 	return rep, nil

@@ -66,6 +66,7 @@ type relyingParty struct {
 	clientID    string
 	redirectURI string
 	scope       string
+	extra       url.Values // more authorization parameters (prompt, acr_values)
 }
 
 // authRequest is what the relying party remembers about one request.
@@ -91,6 +92,9 @@ func (rp relyingParty) authorizeURL(ar authRequest) string {
 		"nonce":                 {ar.nonce},
 		"code_challenge":        {base64.RawURLEncoding.EncodeToString(sum[:])},
 		"code_challenge_method": {"S256"},
+	}
+	for k, v := range rp.extra {
+		q[k] = v
 	}
 	sep := "?"
 	if strings.Contains(rp.disc.AuthorizationEndpoint, "?") {
@@ -129,15 +133,19 @@ func cloneValues(v url.Values) url.Values {
 
 // browser is the citizen's browser: a cookie jar (the SSO session),
 // redirects followed until the relying party's callback, where it stops.
+// noFollow shares the jar and the connections but stops at the first
+// answer, for measuring one request of a flow.
 type browser struct {
 	client   *http.Client
+	noFollow *http.Client
 	callback string
 }
 
 func newBrowser(callback string, conns int) *browser {
 	jar, _ := cookiejar.New(nil)
+	tr := newTransport(conns)
 	return &browser{callback: callback, client: &http.Client{
-		Transport: newTransport(conns),
+		Transport: tr,
 		Jar:       jar,
 		Timeout:   30 * time.Second,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -149,6 +157,11 @@ func newBrowser(callback string, conns int) *browser {
 			}
 			return nil
 		},
+	}, noFollow: &http.Client{
+		Transport:     tr,
+		Jar:           jar,
+		Timeout:       60 * time.Second, // a login storm queues for the hash slots
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }
 
@@ -201,6 +214,35 @@ var (
 // hidden inputs (csrf_token, interaction, ticket, …) plus fields, to the
 // form's action, as a browser would.
 func (b *browser) submit(ctx context.Context, p page, field string, fields url.Values) (page, error) {
+	f, err := formOf(p, field, fields)
+	if err != nil {
+		return page{}, err
+	}
+	req, err := f.request(ctx)
+	if err != nil {
+		return page{}, err
+	}
+	return b.do(req)
+}
+
+// filledForm is a form ready to post: its action and all its values.
+type filledForm struct {
+	action string
+	values url.Values
+}
+
+func (f filledForm) request(ctx context.Context) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.action, strings.NewReader(f.values.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req, nil
+}
+
+// formOf fills the page's form that has the input named field: its hidden
+// inputs plus fields.
+func formOf(p page, field string, fields url.Values) (filledForm, error) {
 	var form string
 	for _, f := range formTag.FindAllString(p.body, -1) {
 		if strings.Contains(f, `name="`+field+`"`) {
@@ -210,11 +252,11 @@ func (b *browser) submit(ctx context.Context, p page, field string, fields url.V
 	}
 	m := actionAt.FindStringSubmatch(form)
 	if m == nil {
-		return page{}, fmt.Errorf("no form with %q on %s", field, p.url.Path)
+		return filledForm{}, fmt.Errorf("no form with %q on %s", field, p.url.Path)
 	}
 	action, err := p.url.Parse(html.UnescapeString(m[1]))
 	if err != nil {
-		return page{}, err
+		return filledForm{}, err
 	}
 	values := url.Values{}
 	for _, in := range inputTag.FindAllString(form, -1) {
@@ -229,12 +271,7 @@ func (b *browser) submit(ctx context.Context, p page, field string, fields url.V
 	for k, v := range fields {
 		values[k] = v
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, action.String(), strings.NewReader(values.Encode()))
-	if err != nil {
-		return page{}, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
+	return filledForm{action: action.String(), values: values}, nil
 }
 
 // login walks through the login page, the first-login password change

@@ -6,22 +6,25 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 )
 
 type report struct {
-	LoadGenerator string     `json:"load_generator"`
-	Duration      string     `json:"duration_per_endpoint"`
-	Concurrency   int        `json:"concurrency"`
-	NProc         int        `json:"nproc"`
-	GOMAXPROCS    int        `json:"gomaxprocs"`
-	GoVersion     string     `json:"go_version"`
-	Endpoints     []result   `json:"endpoints"`
-	IdleRSSKiB    int64      `json:"server_idle_rss_kib"`
-	PeakRSSKiB    int64      `json:"server_peak_rss_kib"`
-	RSSAfterKiB   int64      `json:"server_rss_after_kib"`
-	ServerLog     logSummary `json:"server_log"`
-	Notes         []string   `json:"notes,omitempty"`
+	LoadGenerator string       `json:"load_generator"`
+	Duration      string       `json:"duration_per_endpoint"`
+	Concurrency   int          `json:"concurrency"`
+	NProc         int          `json:"nproc"`
+	GOMAXPROCS    int          `json:"gomaxprocs"`
+	GoVersion     string       `json:"go_version"`
+	Endpoints     []result     `json:"endpoints"`
+	IdleRSSKiB    int64        `json:"server_idle_rss_kib"`
+	PeakRSSKiB    int64        `json:"server_peak_rss_kib"`
+	RSSAfterKiB   int64        `json:"server_rss_after_kib"`
+	ServerLog     logSummary   `json:"server_log"`
+	Login         *loginResult `json:"password_login,omitempty"`
+	Notes         []string     `json:"notes,omitempty"`
 }
 
 func newReport(o options) *report {
@@ -36,18 +39,43 @@ func newReport(o options) *report {
 	}
 }
 
+// rate prints small rates (password logins) with a decimal.
+func rate(v float64) string {
+	if v < 100 {
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
 func kib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/1024) }
 
 func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\ndinhdanh-bench: %s, %d workers, %s per endpoint\n", r.LoadGenerator, r.Concurrency, r.Duration)
 	fmt.Fprintf(w, "nproc %d, GOMAXPROCS %d, %s\n\n", r.NProc, r.GOMAXPROCS, r.GoVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "endpoint\trequests\terrors\treq/s\tp50\tp99\t")
+	fmt.Fprintln(tw, "endpoint\trequests\terrors\treq/s\tp50\tp99\tother CPU\t")
+	var disturbed []string
 	for _, e := range r.Endpoints {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.2f ms\t%.2f ms\t\n", e.Endpoint, e.Requests, e.Errors, e.RPS, e.P50ms, e.P99ms)
+		other := "?"
+		if e.OtherCPUKnown {
+			other = fmt.Sprintf("%.2f", e.OtherCPU)
+			if e.OtherCPU > disturbedCores {
+				other += " !"
+				disturbed = append(disturbed, e.Endpoint)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%.2f ms\t%.2f ms\t%s\t\n", e.Endpoint, e.Requests, e.Errors, rate(e.RPS), e.P50ms, e.P99ms, other)
 	}
 	_ = tw.Flush()
+	fmt.Fprintf(w, "other CPU: CPUs (of %d) used by other processes during the phase", r.NProc)
+	if len(disturbed) > 0 {
+		fmt.Fprintf(w, "; DISTURBED (! above %.2f): %s", disturbedCores, strings.Join(disturbed, ", "))
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "\nserver RSS: idle %s, peak (VmHWM) %s, after the run %s\n", kib(r.IdleRSSKiB), kib(r.PeakRSSKiB), kib(r.RSSAfterKiB))
+	if r.Login != nil {
+		r.Login.print(w, r.IdleRSSKiB)
+	}
 	l := r.ServerLog
 	fmt.Fprintf(w, "server log: %d lines, %d errors, %d warnings, %d SQLITE_BUSY/locked\n", l.Lines, l.Errors, l.Warnings, l.SQLiteBusy)
 	for _, s := range l.Samples {
@@ -74,4 +102,37 @@ func (r *report) writeJSON(path string) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func (l *loginResult) print(w io.Writer, idleKiB int64) {
+	fmt.Fprintf(w, "\npassword login (%d accounts; argon2id m=%d KiB t=%d p=%d, %s per hash):\n",
+		l.Accounts, l.ArgonMemoryKiB, l.ArgonTime, l.ArgonThreads, kib(int64(l.ArgonMemoryKiB)))
+	fmt.Fprintf(w, "  logins/s %.1f, hashing bound %.1f hashes/s (in-process, %d goroutines, %.1f ms a hash; one hash per login): %.0f%% of the bound\n",
+		l.LoginsPerSec, l.HashesPerSec, l.HashGoroutines, l.HashMs, pct(l.LoginsPerSec, l.HashesPerSec))
+	fmt.Fprintf(w, "  SMS code verifications/s %.0f (no argon2; %d codes)\n", l.OTPPerSec, l.OTPCodes)
+	fmt.Fprintf(w, "  hash memory: %d concurrent hashes (server cap) × %s = %s; %d uncapped would need %s\n",
+		l.HashCap, kib(int64(l.ArgonMemoryKiB)), kib(l.HashBoundKiB), l.StormWorkers, kib(int64(l.StormWorkers)*int64(l.ArgonMemoryKiB)))
+	hwm := "VmHWM during it"
+	if !l.StormHWMReset {
+		hwm = "VmHWM of the run (not reset)"
+	}
+	fmt.Fprintf(w, "  server RSS, sampled every 100 ms: peak %s with %d concurrent logins; with %d: peak %s (%d samples), %s %s\n",
+		kib(l.LoginPeakRSSKiB), l.LoginWorkers, l.StormWorkers, kib(l.StormPeakRSSKiB), l.StormSamples, hwm, kib(l.StormHWMKiB))
+	// Go's collector lets the heap grow by GOGC% of what was live at the
+	// last collection before it collects again: hashes freed since then
+	// still count.
+	gogc := 100
+	if v, err := strconv.Atoi(os.Getenv("GOGC")); err == nil && v > 0 {
+		gogc = v // the server inherits this program's environment
+	}
+	withGC := idleKiB + l.HashBoundKiB*int64(100+gogc)/100
+	fmt.Fprintf(w, "  expected: idle %s + hash memory %s = %s; with the collector's headroom (GOGC=%d) %s\n",
+		kib(idleKiB), kib(l.HashBoundKiB), kib(idleKiB+l.HashBoundKiB), gogc, kib(withGC))
+}
+
+func pct(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * a / b
 }

@@ -120,18 +120,11 @@ func (p *provider) seed(ctx context.Context, dir string) (seeded, error) {
 		return s, err
 	}
 	create := func(args ...string) (clientCreds, error) {
-		var c clientCreds
 		out, err := p.cli(ctx, append([]string{"--json", "clients", "create"}, args...)...)
 		if err != nil {
-			return c, err
+			return clientCreds{}, err
 		}
-		if err := json.Unmarshal(out, &c); err != nil {
-			return c, fmt.Errorf("clients create --json: %w\n%s", err, out)
-		}
-		if c.Secret == "" {
-			return c, fmt.Errorf("clients create --json printed no client_secret:\n%s", out)
-		}
-		return c, nil
+		return parseClient(out)
 	}
 	var err error
 	if s.rp, err = create("--id", "bench-rp", "--name", "Bench", "--redirect-uri", rpCallback,
@@ -140,6 +133,18 @@ func (p *provider) seed(ctx context.Context, dir string) (seeded, error) {
 	}
 	s.m2m, err = create("--id", "bench-m2m", "--name", "M2M", "--grant-type", "client_credentials", "--scope", "introspect")
 	return s, err
+}
+
+// parseClient reads the output of `dinhdanh --json clients create`.
+func parseClient(out []byte) (clientCreds, error) {
+	var c clientCreds
+	if err := json.Unmarshal(out, &c); err != nil {
+		return c, fmt.Errorf("clients create --json: %w\n%s", err, out)
+	}
+	if c.Secret == "" {
+		return c, fmt.Errorf("clients create --json printed no client_secret:\n%s", out)
+	}
+	return c, nil
 }
 
 // server is a running `dinhdanh serve`.
@@ -155,8 +160,9 @@ func (p *provider) start(logPath string) (*server, error) {
 		return nil, err
 	}
 	// Not CommandContext: on Ctrl-C the server gets SIGTERM and drains,
-	// instead of the SIGKILL CommandContext would send.
-	cmd := exec.Command(p.bin, "serve")
+	// instead of the SIGKILL CommandContext would send. --dev serves the
+	// SMS codes of the log sender at /dev/sms, for the OTP phase.
+	cmd := exec.Command(p.bin, "serve", "--dev")
 	cmd.Env = p.env
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {

@@ -278,3 +278,46 @@ func TestTokensOnlyWhereTheyBelong(t *testing.T) {
 		t.Errorf("introspection with a bearer token: %d", resp.StatusCode)
 	}
 }
+
+// Attempts are counted before the password is checked, so a burst of
+// parallel guesses cannot all slip past the limit.
+func TestParallelGuessesShareTheLimit(t *testing.T) {
+	e := newEnv(t)
+	const n = 40
+	var wg sync.WaitGroup
+	statuses := make(chan int, n)
+	pages := make([]*browser, n)
+	for i := range pages {
+		pages[i] = newBrowser(t)
+		u, _ := e.authURL()
+		pages[i].get(u)
+	}
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(b *browser) {
+			defer wg.Done()
+			form := url.Values{"id_number": {testPIN}, "password": {"wrong-password-123"},
+				"csrf_token": {hiddenValue(b.body, "csrf_token")}, "interaction": {hiddenValue(b.body, "interaction")}}
+			req, _ := http.NewRequest(http.MethodPost, e.issuer+"/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := b.client.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}(pages[i])
+	}
+	wg.Wait()
+	close(statuses)
+	verified := 0
+	for s := range statuses {
+		if s == http.StatusUnauthorized {
+			verified++
+		}
+	}
+	if verified > identity.DefaultThrottlePolicy.LockAfter {
+		t.Errorf("%d of %d parallel guesses were checked; the limit is %d", verified, n, identity.DefaultThrottlePolicy.LockAfter)
+	}
+}
