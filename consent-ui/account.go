@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/identity"
@@ -18,6 +19,9 @@ type Sessions interface {
 	ListAuthSessions(ctx context.Context, accountID string, now time.Time) ([]identity.AuthSession, error)
 	DeleteAccountSession(ctx context.Context, accountID, sessionID string) error
 }
+
+// freshFor is how recent a level-2 login must be to change factors.
+const freshFor = 10 * time.Minute
 
 // accountView is the account page's own data.
 type accountView struct {
@@ -110,6 +114,17 @@ func (h *Handler) postTOTPBegin(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
 		return
 	}
+	// Adding a second factor needs both factors first (a password and an
+	// SMS code to the registered phone), recently: otherwise a stolen
+	// password could enrol the thief's app and pass as level 2.
+	if provider.LevelOfACR(s.ACR) < 2 || time.Since(s.AuthTime) > freshFor {
+		if !slices.Contains(s.AMR, "pwd") {
+			h.renderAccount(w, r, lang, s, http.StatusForbidden, view{Error: T(lang, "account.need_password")})
+			return
+		}
+		h.startOTP(w, r, lang, "", s.AccountID, []string{"pwd"})
+		return
+	}
 	// The label stays in the app's backups: never the ID number.
 	label := "tk-" + s.AccountID[:6]
 	otpURL, png, err := h.totp.Begin(r.Context(), s.AccountID, label)
@@ -140,6 +155,10 @@ func (h *Handler) postTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.csrfValid(r) {
 		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
+		return
+	}
+	if provider.LevelOfACR(s.ACR) < 2 || time.Since(s.AuthTime) > freshFor {
+		h.renderAccount(w, r, lang, s, http.StatusForbidden, view{Error: T(lang, "account.need_password")})
 		return
 	}
 	codes, err := h.totp.Confirm(r.Context(), s.AccountID, r.PostFormValue("otp"))

@@ -20,6 +20,8 @@ type ticket struct {
 	AMR         []string `json:"m"`
 	ChallengeID string   `json:"c,omitempty"`
 	Factor      string   `json:"f,omitempty"` // "totp", or "" for an SMS code
+	Interaction string   `json:"i,omitempty"` // the request it belongs to
+	ThrottleKey string   `json:"k,omitempty"` // per-ID-number counter for code-only flows
 	Expires     int64    `json:"e"`
 }
 
@@ -31,6 +33,11 @@ const (
 
 func (h *Handler) sealTicket(r *http.Request, t ticket) string {
 	t.Expires = time.Now().Add(ticketLifetime).Unix()
+	if r.Method == http.MethodPost {
+		t.Interaction = r.PostFormValue("interaction")
+	} else {
+		t.Interaction = r.URL.Query().Get("interaction")
+	}
 	payload, _ := json.Marshal(t)
 	enc := base64.RawURLEncoding.EncodeToString(payload)
 	return enc + "." + h.ticketMAC(r, enc)
@@ -46,7 +53,9 @@ func (h *Handler) ticketMAC(r *http.Request, enc string) string {
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// openTicket verifies a ticket for the expected step.
+// openTicket verifies a ticket for the expected step and for the
+// interaction the form names: a ticket from one request cannot finish
+// another.
 func (h *Handler) openTicket(r *http.Request, sealed, step string) (ticket, bool) {
 	enc, mac, ok := strings.Cut(sealed, ".")
 	if !ok || !hmac.Equal([]byte(mac), []byte(h.ticketMAC(r, enc))) {
@@ -57,7 +66,8 @@ func (h *Handler) openTicket(r *http.Request, sealed, step string) (ticket, bool
 		return ticket{}, false
 	}
 	var t ticket
-	if json.Unmarshal(raw, &t) != nil || t.Step != step || time.Now().Unix() > t.Expires || t.AccountID == "" {
+	if json.Unmarshal(raw, &t) != nil || t.Step != step || time.Now().Unix() > t.Expires || t.AccountID == "" ||
+		t.Interaction != r.PostFormValue("interaction") {
 		return ticket{}, false
 	}
 	return t, true

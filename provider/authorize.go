@@ -125,6 +125,11 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	}
 
 	auth, authenticated := p.authentication(r, ar, it, now, required)
+	if authenticated && !client.AllowOTPLogin && !slices.Contains(auth.AMR, "pwd") {
+		// A session from an SMS code alone serves only clients that
+		// accept that; others get the password asked.
+		authenticated = false
+	}
 	if !authenticated {
 		if slices.Contains(prompt, "none") {
 			p.writeAuthorizeError(w, r, ar, fosite.ErrLoginRequired.WithHint("The citizen is not logged in."))

@@ -11,6 +11,10 @@ import (
 // that neither this program nor the server used, per phase, says whether
 // a figure was measured on a quiet machine.
 
+// ourPIDs are the processes under test besides this one (the server),
+// set once it runs; hammer measures the rest.
+var ourPIDs []int
+
 // disturbedCores is the average CPU use of other processes above which a
 // phase is reported as disturbed (system daemons stay well under it).
 const disturbedCores = 0.15

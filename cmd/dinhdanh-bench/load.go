@@ -86,6 +86,7 @@ func hammer(ctx context.Context, name string, workers int, d time.Duration, op f
 		firstErr atomic.Pointer[string]
 		lat      = make([][]time.Duration, workers) // one slice per worker: no lock on the hot path
 	)
+	cpu0, cpuErr := takeCPU(ourPIDs...)
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := range workers {
@@ -115,10 +116,18 @@ func hammer(ctx context.Context, name string, workers int, d time.Duration, op f
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	var other float64
+	if cpuErr == nil {
+		var cpu1 cpuSnapshot
+		if cpu1, cpuErr = takeCPU(ourPIDs...); cpuErr == nil {
+			other = cpu1.othersSince(cpu0)
+		}
+	}
 
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	r := result{Endpoint: name, Requests: len(all), Errors: int(errs.Load()), Seconds: elapsed.Seconds(), RanDry: ranDry.Load()}
+	r := result{Endpoint: name, Requests: len(all), Errors: int(errs.Load()), Seconds: elapsed.Seconds(), RanDry: ranDry.Load(),
+		OtherCPU: other, OtherCPUKnown: cpuErr == nil}
 	if elapsed > 0 {
 		r.RPS = float64(len(all)) / elapsed.Seconds()
 	}

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/identity"
@@ -103,21 +104,23 @@ func (p *provider) seedLoginAccounts(ctx context.Context, dir string, n int) ([]
 // first error.
 func parallel(ctx context.Context, workers, n int, fn func(int) error) error {
 	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-		next  = make(chan int)
+		wg     sync.WaitGroup
+		once   sync.Once
+		first  error
+		failed atomic.Bool
+		next   = make(chan int)
 	)
 	for range min(workers, n) {
 		wg.Go(func() {
 			for i := range next {
 				if err := fn(i); err != nil {
 					once.Do(func() { first = err })
+					failed.Store(true)
 				}
 			}
 		})
 	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
+	for i := 0; i < n && ctx.Err() == nil && !failed.Load(); i++ {
 		next <- i
 	}
 	close(next)
@@ -167,7 +170,8 @@ func runLoginPhases(ctx context.Context, o options, srv *server, disc discovery,
 	progress("first login of %d accounts (password change, consent)", len(accs))
 	err := parallel(ctx, serverHashCap, len(accs), func(i int) error {
 		a := &accs[i]
-		a.b = newBrowser(rpCallback, 1)
+		// Several workers may post this browser's codes at once.
+		a.b = newBrowser(rpCallback, 4)
 		if err := a.b.login(ctx, rp.authorizeURL(newAuthRequest()), a.pin, a.initial, a.password); err != nil {
 			return fmt.Errorf("first login of account %d: %w", i, err)
 		}
@@ -324,7 +328,7 @@ type otpItem struct {
 // whose code is read from /dev/sms. An account's codes are requested one
 // after another, so its newest message is the code just sent.
 func prepareOTPs(ctx context.Context, client *http.Client, issuer string, rp relyingParty, accs []loginAccount, perAccount int) (chan otpItem, error) {
-	items := make(chan otpItem, len(accs)*perAccount)
+	perAcc := make([][]otpItem, len(accs))
 	err := parallel(ctx, 4, len(accs), func(i int) error {
 		a := &accs[i]
 		for range perAccount {
@@ -343,10 +347,20 @@ func prepareOTPs(ctx context.Context, client *http.Client, issuer string, rp rel
 			if err != nil {
 				return err
 			}
-			items <- otpItem{b: a.b, form: f}
+			perAcc[i] = append(perAcc[i], otpItem{b: a.b, form: f})
 		}
 		return nil
 	})
+	// Accounts in turn, so that concurrent workers post for different
+	// browsers, as citizens would.
+	items := make(chan otpItem, len(accs)*perAccount)
+	for k := range perAccount {
+		for _, its := range perAcc {
+			if k < len(its) {
+				items <- its[k]
+			}
+		}
+	}
 	close(items)
 	return items, err
 }

@@ -118,6 +118,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	progress("server pid %d ready at %s, idle RSS %s", srv.cmd.Process.Pid, p.issuer, kib(idle.rss))
+	ourPIDs = []int{srv.cmd.Process.Pid}
 
 	rep, err := measure(ctx, o, p, s, srv, accs)
 	if err != nil {
@@ -158,19 +159,7 @@ func measure(ctx context.Context, o options, p *provider, s seeded, srv *server,
 	}
 
 	rep := newReport(o)
-	// Each phase's share of other processes' CPU time is taken since the
-	// previous phase ended (in between, only this program and the server
-	// run).
-	pid := srv.cmd.Process.Pid
-	lastCPU, cpuErr := takeCPU(pid)
 	phase := func(r result) error {
-		if cpuErr == nil {
-			var now cpuSnapshot
-			if now, cpuErr = takeCPU(pid); cpuErr == nil {
-				r.OtherCPU, lastCPU = now.othersSince(lastCPU), now
-				r.OtherCPUKnown = true
-			}
-		}
 		rep.Endpoints = append(rep.Endpoints, r)
 		progress("%-34s %8.0f req/s  (%d requests, %d errors)", r.Endpoint, r.RPS, r.Requests, r.Errors)
 		return ctx.Err()

@@ -53,6 +53,12 @@ func TestAccountPageSessionsAndTOTP(t *testing.T) {
 	// Enrol an authenticator app.
 	b.get(e.issuer + "/account")
 	b.submit(e.issuer, "/account/totp/begin", nil)
+	// A password session must first prove the phone: no QR code yet.
+	if totpSecret.MatchString(b.body) || !strings.Contains(b.body, `name="otp"`) {
+		t.Fatalf("enrolment from a password-only session was not stepped up:\n%s", b.body)
+	}
+	b.submit(e.issuer, "/otp", url.Values{"otp": {e.lastCode()}, "action": {"verify"}})
+	b.submit(e.issuer, "/account/totp/begin", nil)
 	m := totpSecret.FindStringSubmatch(b.body)
 	if m == nil || !strings.Contains(b.body, `src="data:image/png;base64,`) {
 		t.Fatalf("no QR code or key:\n%s", b.body)
@@ -64,8 +70,9 @@ func TestAccountPageSessionsAndTOTP(t *testing.T) {
 	}
 
 	// Level 2 now asks for the app's code, not an SMS.
-	u, ar := e.authURL(oauth2.SetAuthURLParam("acr_values", "LoA2"))
+	u, ar := e.authURL(oauth2.SetAuthURLParam("acr_values", "LoA2"), oauth2.SetAuthURLParam("prompt", "login"))
 	b.get(u)
+	b.submit(e.issuer, "/login", url.Values{"id_number": {testPIN}, "password": {newPassword}})
 	if !strings.Contains(b.body, "ứng dụng xác thực") {
 		t.Fatalf("code page does not ask for the app's code:\n%s", b.body)
 	}
