@@ -92,8 +92,11 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("action") == "resend" {
 		t.Factor = "" // "send an SMS instead" from the authenticator page
 		ch, err := h.otp.SendToAccount(r.Context(), t.AccountID, identity.OTPLogin, t.ChallengeID)
-		if errors.Is(err, identity.ErrNotFound) {
-			err = nil // a passwordless login for an unknown number: look the same
+		if codeOnly(t) && err != nil {
+			// Without a password nothing may differ between numbers with
+			// and without an account: every resend "worked".
+			h.log.Info("code-only resend not sent", "err", err)
+			err, ch.ID = nil, t.ChallengeID
 		}
 		if err == nil || errors.Is(err, identity.ErrOTPSendFail) {
 			t.ChallengeID = ch.ID
@@ -118,7 +121,7 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 		methods = []string{"otp", "mfa"}
 		err = h.verifyTOTP(r, t.AccountID, code)
 	} else {
-		err = h.otp.Verify(r.Context(), t.ChallengeID, t.AccountID, identity.OTPLogin, code)
+		err = h.verifySMS(r, t, identity.OTPLogin, code)
 	}
 	if err != nil {
 		if status = h.otpError(&v, lang, err); status == http.StatusInternalServerError {
@@ -199,16 +202,15 @@ func (h *Handler) startPasswordlessOTP(w http.ResponseWriter, r *http.Request, v
 		h.render(w, r, http.StatusBadRequest, "login", v)
 		return
 	}
-	t := ticket{AccountID: "none:" + identity.NewID(), Step: stepOTP}
+	t := ticket{AccountID: "none:" + identity.NewID(), Step: stepOTP, ThrottleKey: h.throttle.AccountKey(pin.Number)}
 	status := http.StatusOK
 	if acc, err := h.reset.AccountByIDNumber(r, pin.Number); err == nil {
 		t.AccountID = acc.ID
 		ch, err := h.otp.SendToAccount(r.Context(), acc.ID, identity.OTPLogin, "")
-		if err != nil && !errors.Is(err, identity.ErrNoPhone) {
-			if status = h.otpError(&v, v.Lang, err); status == http.StatusInternalServerError {
-				h.renderError(w, r, v.Lang, status, "server_error", "")
-				return
-			}
+		if err != nil {
+			// No different page for limits, gateway trouble or a missing
+			// phone: that would tell which numbers have accounts.
+			h.log.Info("code-only login: code not sent", "account", acc.ID, "err", err)
 		}
 		t.ChallengeID = ch.ID
 	} else if !errors.Is(err, identity.ErrNotFound) {
@@ -218,4 +220,40 @@ func (h *Handler) startPasswordlessOTP(w http.ResponseWriter, r *http.Request, v
 	}
 	v.Ticket = h.sealTicket(r, t)
 	h.render(w, r, status, "otp", v)
+}
+
+// codeOnly reports a flow without a password (passwordless login, reset),
+// where answers must not tell whether the ID number has an account.
+func codeOnly(t ticket) bool { return !slices.Contains(t.AMR, "pwd") }
+
+// verifySMS checks an SMS code. Failures count against the ID number
+// (code-only flows, also for numbers without an account) or the account,
+// and lock it like wrong passwords (issue: lock after repeated wrong
+// codes); code-only flows get one message for every failure.
+func (h *Handler) verifySMS(r *http.Request, t ticket, purpose, code string) error {
+	ctx := r.Context()
+	now := time.Now()
+	key := t.ThrottleKey
+	if key == "" {
+		key = h.throttle.FactorKey(t.AccountID)
+	}
+	auditID := t.AccountID
+	if codeOnly(t) {
+		auditID = "" // the number may have no account: name none
+	}
+	if err := h.throttle.Begin(ctx, key, auditID, now); err != nil {
+		return err
+	}
+	err := h.otp.Verify(ctx, t.ChallengeID, t.AccountID, purpose, code)
+	if err != nil {
+		if ferr := h.throttle.Failed(ctx, key, auditID, now); ferr != nil {
+			return ferr
+		}
+		var le identity.LocalizedError
+		if codeOnly(t) && errors.As(err, &le) {
+			return identity.ErrOTPInvalid
+		}
+		return err
+	}
+	return h.throttle.Succeed(ctx, key)
 }

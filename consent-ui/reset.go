@@ -50,7 +50,14 @@ func (h *Handler) postReset(w http.ResponseWriter, r *http.Request) {
 		v.Error = T(lang, "password.mismatch")
 	}
 	if v.Error == "" {
-		err := h.otp.Verify(r.Context(), t.ChallengeID, t.AccountID, identity.OTPReset, r.PostFormValue("otp"))
+		// The policy first, so a weak choice does not use up the code.
+		err := h.auth.CheckNewPassword(r.Context(), t.AccountID, pw)
+		if errors.Is(err, identity.ErrNotFound) {
+			err = nil // no account: the code check below fails like any other
+		}
+		if err == nil {
+			err = h.verifySMS(r, t, identity.OTPReset, r.PostFormValue("otp"))
+		}
 		if err == nil {
 			err = h.auth.ChangePassword(r.Context(), t.AccountID, pw)
 		}
@@ -87,24 +94,14 @@ func (h *Handler) sendResetCode(w http.ResponseWriter, r *http.Request, v view) 
 		return
 	}
 	// Unknown numbers get a ticket for no account: the page looks the same.
-	t := ticket{AccountID: "none:" + identity.NewID(), Step: stepReset}
+	t := ticket{AccountID: "none:" + identity.NewID(), Step: stepReset, ThrottleKey: h.throttle.AccountKey(pin.Number)}
 	if acc, err := h.reset.AccountByIDNumber(r, pin.Number); err == nil {
 		t.AccountID = acc.ID
 		ch, err := h.otp.SendToAccount(r.Context(), acc.ID, identity.OTPReset, "")
-		var rate *identity.OTPRateError
-		switch {
-		case errors.As(err, &rate):
-			v.Error = localized(rate, v.Lang)
-			h.render(w, r, http.StatusTooManyRequests, "reset", v)
-			return
-		case errors.Is(err, identity.ErrOTPSendFail):
-			v.Error = localized(identity.ErrOTPSendFail, v.Lang)
-			h.render(w, r, http.StatusServiceUnavailable, "reset", v)
-			return
-		case err != nil && !errors.Is(err, identity.ErrNoPhone):
-			h.log.Error("sending reset code failed", "err", err)
-			h.renderError(w, r, v.Lang, http.StatusInternalServerError, "server_error", "")
-			return
+		if err != nil {
+			// The same page whatever went wrong: limits, gateway trouble
+			// or a missing phone must not reveal that the account exists.
+			h.log.Info("reset code not sent", "account", acc.ID, "err", err)
 		}
 		t.ChallengeID = ch.ID
 	} else if !errors.Is(err, identity.ErrNotFound) {

@@ -169,6 +169,20 @@ func (a *Authenticator) ChangeOwnPassword(ctx context.Context, accountID, curren
 	return a.ChangePassword(ctx, accountID, newPassword)
 }
 
+// CheckNewPassword applies the password policy for an account without
+// changing anything.
+func (a *Authenticator) CheckNewPassword(ctx context.Context, accountID, newPassword string) error {
+	acc, err := a.accounts.GetAccount(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	cit, err := a.citizens.GetCitizen(ctx, acc.PIN)
+	if err != nil {
+		return err
+	}
+	return ValidateNewPassword(newPassword, acc.PIN, cit.Birthdate)
+}
+
 // ChangePassword sets a new password after checking the policy.
 func (a *Authenticator) ChangePassword(ctx context.Context, accountID, newPassword string) error {
 	acc, err := a.accounts.GetAccount(ctx, accountID)

@@ -450,9 +450,10 @@ func ContinueURL(interactionID string) string {
 func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int) error {
 	ctx := r.Context()
 	now := p.cfg.Now()
-	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
+	prev, hadPrev := p.BrowserSession(r)
+	if hadPrev {
 		// A new login replaces the previous session (no session fixation).
-		_ = p.store.DeleteAuthSession(ctx, hashToken(old.Value))
+		_ = p.store.DeleteAuthSession(ctx, prev.ID)
 	}
 	value := randomToken()
 	sess := identity.AuthSession{
@@ -466,6 +467,23 @@ func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionI
 	}
 	if err := p.store.CreateAuthSession(ctx, sess); err != nil {
 		return err
+	}
+	if hadPrev {
+		if prev.AccountID == accountID {
+			// A step-up: the relying parties of the old session stay
+			// attached, so a later logout still reaches them.
+			clients, err := p.store.ListSessionClients(ctx, prev.ID)
+			if err != nil {
+				return err
+			}
+			for _, c := range clients {
+				if err := p.store.AddSessionClient(ctx, sess.ID, c, now); err != nil {
+					return err
+				}
+			}
+		} else {
+			p.notifyLogout(ctx, prev) // another citizen on this browser
+		}
 	}
 	if interactionID != "" {
 		it, err := p.boundInteraction(r, interactionID)

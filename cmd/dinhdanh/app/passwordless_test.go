@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -51,4 +52,43 @@ func TestPasswordlessLoginWithSMSCode(t *testing.T) {
 	if !strings.Contains(b.body, `name="password"`) {
 		t.Errorf("step-up from a code-only session skipped the password")
 	}
+}
+
+// Without a password, nothing tells a number with an account from one
+// without: resends and wrong codes answer alike, and wrong codes lock the
+// number like wrong passwords.
+func TestCodeOnlyFlowsAnswerAlike(t *testing.T) {
+	e := newEnv(t)
+	id, secret := e.registerClient(provider.ClientSpec{ID: "public-service", Name: "Cổng dịch vụ công", RedirectURIs: []string{rpCallback},
+		Scopes: []string{"openid"}, AllowOTPLogin: true})
+	e.clientID = id
+	e.oauth.ClientID, e.oauth.ClientSecret, e.oauth.Scopes = id, secret, []string{"openid"}
+	answers := func(pin string) []string {
+		b := newBrowser(t)
+		u, _ := e.authURL()
+		b.get(u)
+		b.submit(e.issuer, "/login", url.Values{"id_number": {pin}, "action": {"otp"}})
+		out := []string{fmt.Sprint(b.last.StatusCode)}
+		b.submit(e.issuer, "/otp", url.Values{"action": {"resend"}})
+		out = append(out, fmt.Sprint(b.last.StatusCode), fmt.Sprint(strings.Contains(b.body, "Đã gửi mã mới")))
+		for i := 0; i < 6; i++ {
+			b.submit(e.issuer, "/otp", url.Values{"otp": {"000000"}, "action": {"verify"}})
+		}
+		out = append(out, fmt.Sprint(b.last.StatusCode), errorText(b.body))
+		return out
+	}
+	known, unknown := answers(testPIN), answers("079304123456")
+	t.Logf("answers: %v", known)
+	if strings.Join(known, "|") != strings.Join(unknown, "|") {
+		t.Errorf("answers differ:\n known   %v\n unknown %v", known, unknown)
+	}
+}
+
+func errorText(body string) string {
+	i := strings.Index(body, `role="alert">`)
+	if i < 0 {
+		return ""
+	}
+	rest := body[i+len(`role="alert">`):]
+	return rest[:strings.Index(rest, "<")]
 }
