@@ -42,6 +42,8 @@ type SessionStore interface {
 	// GetAuthSession returns ErrNotFound for a missing or expired session.
 	GetAuthSession(ctx context.Context, id string, now time.Time) (AuthSession, error)
 	DeleteAuthSession(ctx context.Context, id string) error
+	// TouchAuthSession records use of a session (idle timeout).
+	TouchAuthSession(ctx context.Context, id string, at time.Time) error
 	// ListAuthSessions returns an account's live sessions, newest first.
 	ListAuthSessions(ctx context.Context, accountID string, now time.Time) ([]AuthSession, error)
 	// DeleteAccountSession ends one session of the account (ErrNotFound

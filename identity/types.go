@@ -64,7 +64,8 @@ type AuthSession struct {
 	ACR       string
 	AMR       []string
 	CreatedAt time.Time
-	ExpiresAt time.Time
+	ExpiresAt time.Time // absolute end
+	LastSeen  time.Time // for the idle timeout
 }
 
 // Interaction is an authorization request waiting for the citizen to log in

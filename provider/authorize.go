@@ -228,7 +228,22 @@ func (p *Provider) currentSession(r *http.Request, now time.Time) (identity.Auth
 	if err != nil || c.Value == "" {
 		return identity.AuthSession{}, identity.ErrNotFound
 	}
-	return p.store.GetAuthSession(r.Context(), hashToken(c.Value), now)
+	s, err := p.store.GetAuthSession(r.Context(), hashToken(c.Value), now)
+	if err != nil {
+		return s, err
+	}
+	if now.Sub(s.LastSeen) > p.cfg.SessionIdle {
+		// Idle too long: the session ends (issue 3; absolute end in
+		// ExpiresAt).
+		_ = p.store.DeleteAuthSession(r.Context(), s.ID)
+		p.notifyLogout(r.Context(), s)
+		return identity.AuthSession{}, identity.ErrNotFound
+	}
+	if now.Sub(s.LastSeen) > time.Minute {
+		// Recorded at most once a minute: no write on every request.
+		_ = p.store.TouchAuthSession(r.Context(), s.ID, now)
+	}
+	return s, nil
 }
 
 // sendToPage stores the request as an interaction (once) and redirects the
@@ -463,6 +478,7 @@ func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionI
 		ACR:       ACRForLevel(level),
 		AMR:       amr,
 		CreatedAt: now,
+		LastSeen:  now,
 		ExpiresAt: now.Add(p.cfg.SessionLifespan),
 	}
 	if err := p.store.CreateAuthSession(ctx, sess); err != nil {

@@ -63,7 +63,8 @@ type Config struct {
 	RefreshTokenLifespan time.Duration
 	IDTokenLifespan      time.Duration
 	AuthCodeLifespan     time.Duration
-	SessionLifespan      time.Duration
+	SessionLifespan      time.Duration // absolute
+	SessionIdle          time.Duration // ends a session unused this long
 	InteractionLifespan  time.Duration
 
 	Now       func() time.Time
@@ -86,6 +87,9 @@ func (c *Config) defaults() {
 	}
 	if c.SessionLifespan == 0 {
 		c.SessionLifespan = 8 * time.Hour
+	}
+	if c.SessionIdle == 0 {
+		c.SessionIdle = time.Hour
 	}
 	if c.InteractionLifespan == 0 {
 		c.InteractionLifespan = 30 * time.Minute

@@ -51,3 +51,27 @@ func (s *Store) ListDevSMS(ctx context.Context, limit int) ([]identity.SMSMessag
 	}
 	return out, nil
 }
+
+// Migration 202611270006_session_idle: when each session was last used.
+func sessionIdleMigration() *gormigrate.Migration {
+	return &gormigrate.Migration{
+		ID: "202611270006_session_idle",
+		Migrate: func(tx *gorm.DB) error {
+			return tx.Migrator().AddColumn(&v6AuthSession{}, "LastSeen")
+		},
+		Rollback: func(tx *gorm.DB) error {
+			return tx.Migrator().DropColumn(&v6AuthSession{}, "LastSeen")
+		},
+	}
+}
+
+type v6AuthSession struct {
+	LastSeen *time.Time `gorm:"column:last_seen_at"`
+}
+
+func (v6AuthSession) TableName() string { return "auth_sessions" }
+
+// TouchAuthSession records that a session was used now.
+func (s *Store) TouchAuthSession(ctx context.Context, id string, at time.Time) error {
+	return maybeErr("session", s.conn(ctx).Table("auth_sessions").Where("id = ?", id).Update("last_seen_at", at.UTC()).Error)
+}

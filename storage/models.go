@@ -219,6 +219,7 @@ type authSessionRow struct {
 	AMR       stringList `gorm:"column:amr"`
 	CreatedAt time.Time  `gorm:"autoCreateTime:false"`
 	ExpiresAt time.Time
+	LastSeen  *time.Time `gorm:"column:last_seen_at"`
 }
 
 func (authSessionRow) TableName() string { return "auth_sessions" }
@@ -226,8 +227,16 @@ func (authSessionRow) TableName() string { return "auth_sessions" }
 func (r authSessionRow) domain() identity.AuthSession {
 	return identity.AuthSession{
 		ID: r.ID, AccountID: r.AccountID, AuthTime: r.AuthTime.UTC(), ACR: r.ACR, AMR: r.AMR,
-		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(),
+		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), LastSeen: lastSeen(r),
 	}
+}
+
+// lastSeen is the recorded last use, or the creation for older rows.
+func lastSeen(r authSessionRow) time.Time {
+	if r.LastSeen == nil {
+		return r.CreatedAt.UTC()
+	}
+	return r.LastSeen.UTC()
 }
 
 type interactionRow struct {

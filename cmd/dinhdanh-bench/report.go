@@ -128,6 +128,10 @@ func (l *loginResult) print(w io.Writer, idleKiB int64) {
 	withGC := idleKiB + l.HashBoundKiB*int64(100+gogc)/100
 	fmt.Fprintf(w, "  expected: idle %s + hash memory %s = %s; with the collector's headroom (GOGC=%d) %s\n",
 		kib(idleKiB), kib(l.HashBoundKiB), kib(idleKiB+l.HashBoundKiB), gogc, kib(withGC))
+	peak := max(l.StormPeakRSSKiB, l.StormHWMKiB)
+	fmt.Fprintf(w, "  %d concurrent logins: peak − idle = %s = %.1f × the capped hash memory (%+.1f MiB against %d concurrent logins)\n",
+		l.StormWorkers, kib(peak-idleKiB), float64(peak-idleKiB)/float64(l.HashBoundKiB),
+		float64(l.StormPeakRSSKiB-l.LoginPeakRSSKiB)/1024, l.LoginWorkers)
 }
 
 func pct(a, b float64) float64 {

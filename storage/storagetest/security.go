@@ -246,6 +246,17 @@ func testAccountSessions(t *testing.T, e *env) {
 	if got, _ := e.s.ListAuthSessions(e.ctx, a.ID, start.Add(time.Second)); len(got) != 1 {
 		t.Fatalf("after ending one: %+v", got)
 	}
+	// Last use starts at creation and moves with TouchAuthSession.
+	got1, err := e.s.GetAuthSession(e.ctx, "s-new", start.Add(time.Second))
+	if err != nil || !got1.LastSeen.Equal(start.Add(time.Minute)) {
+		t.Fatalf("LastSeen before touch = %v, %v", got1.LastSeen, err)
+	}
+	if err := e.s.TouchAuthSession(e.ctx, "s-new", start.Add(30*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got1, _ = e.s.GetAuthSession(e.ctx, "s-new", start.Add(31*time.Minute)); !got1.LastSeen.Equal(start.Add(30 * time.Minute)) {
+		t.Fatalf("LastSeen after touch = %v", got1.LastSeen)
+	}
 }
 
 func testSessionClients(t *testing.T, e *env) {

@@ -321,3 +321,32 @@ func TestParallelGuessesShareTheLimit(t *testing.T) {
 		t.Errorf("%d of %d parallel guesses were checked; the limit is %d", verified, n, identity.DefaultThrottlePolicy.LockAfter)
 	}
 }
+
+func TestSessionIdleAndAbsoluteLifetimes(t *testing.T) {
+	c := &clock{now: time.Now()}
+	e := newEnv(t, withClock(c))
+	b, _, _ := e.fullLogin()
+	// Used every 50 minutes: it stays (idle limit 1 hour).
+	for i := 0; i < 3; i++ {
+		c.Advance(50 * time.Minute)
+		if !e.loggedIn(b) {
+			t.Fatalf("session ended after %d active periods", i+1)
+		}
+	}
+	// Unused for over an hour: it ends.
+	c.Advance(61 * time.Minute)
+	if e.loggedIn(b) {
+		t.Error("idle session still works")
+	}
+	// The absolute lifetime (8 hours) ends even an active session.
+	b = newBrowser(t)
+	u, _ := e.authURL()
+	e.login(b, u, newPassword)
+	for i := 0; i < 10; i++ {
+		c.Advance(50 * time.Minute)
+		e.loggedIn(b)
+	}
+	if e.loggedIn(b) {
+		t.Error("session outlived its absolute lifetime")
+	}
+}
