@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ory/fosite"
+	fositejwt "github.com/ory/fosite/token/jwt"
 
 	"github.com/dinhdanh/dinhdanh/identity"
 )
@@ -125,6 +126,10 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	}
 
 	auth, authenticated := p.authentication(r, ar, it, now, required)
+	if authenticated && !p.matchesIDTokenHint(r, ar, client, auth) {
+		// OIDC Core §3.1.2.1 id_token_hint: the session is someone else's.
+		authenticated = false
+	}
 	if authenticated && !client.AllowOTPLogin && !slices.Contains(auth.AMR, "pwd") {
 		// A session from an SMS code alone serves only clients that
 		// accept that; others get the password asked.
@@ -597,4 +602,21 @@ func (p *Provider) ensureBrowserKey(w http.ResponseWriter, r *http.Request) stri
 // AccountByIDNumber looks up an account for the password-reset page.
 func (p *Provider) AccountByIDNumber(r *http.Request, idNumber string) (identity.Account, error) {
 	return p.store.GetAccountByPIN(r.Context(), idNumber)
+}
+
+// matchesIDTokenHint reports whether the session's citizen is the one an
+// id_token_hint names (true when there is no hint). An expired hint is
+// fine; one not issued here is ignored, like fosite does later.
+func (p *Provider) matchesIDTokenHint(r *http.Request, ar fosite.AuthorizeRequester, client *identity.Client, auth identity.AuthSession) bool {
+	hint := ar.GetRequestForm().Get("id_token_hint")
+	if hint == "" {
+		return true
+	}
+	tok, err := p.keys.Signer("RS256").Decode(r.Context(), hint)
+	var ve *fositejwt.ValidationError
+	if err != nil && !(errors.As(err, &ve) && ve.Has(fositejwt.ValidationErrorExpired) && tok != nil) {
+		return true
+	}
+	sub, _ := tok.Claims["sub"].(string)
+	return sub == p.subjectFor(client, auth.AccountID)
 }

@@ -350,3 +350,41 @@ func TestSessionIdleAndAbsoluteLifetimes(t *testing.T) {
 		t.Error("session outlived its absolute lifetime")
 	}
 }
+
+// id_token_hint naming another citizen: prompt=none answers
+// login_required instead of logging in the session's citizen.
+func TestIDTokenHintForAnotherCitizen(t *testing.T) {
+	e := newEnv(t)
+	b, tok, _ := e.fullLogin()
+	hint, _ := tok.Extra("id_token").(string)
+	u, _ := e.authURL(oauth2.SetAuthURLParam("prompt", "none"), oauth2.SetAuthURLParam("id_token_hint", hint))
+	b.get(u)
+	if q := b.callback(); q.Get("code") == "" {
+		t.Fatalf("matching hint refused: %v", q)
+	}
+	// A second citizen logs in on another browser; the first browser's
+	// session does not match their hint.
+	if _, _, _, err := e.app.Store.UpsertCitizens(e.ctx, []identity.Citizen{{PIN: "079304123456", FullName: "Trần Thị Bích Ngọc",
+		Birthdate: "2004-08-21", Gender: identity.Female, Phone: "+84903123456"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.app.Auth.Issue(e.ctx, "079304123456", "mat-khau-cua-ngoc-1", identity.Level1); err != nil {
+		t.Fatal(err)
+	}
+	other := newBrowser(t)
+	u, ar := e.authURL()
+	other.get(u)
+	other.submit(e.issuer, "/login", url.Values{"id_number": {"079304123456"}, "password": {"mat-khau-cua-ngoc-1"}})
+	other.submit(e.issuer, "/password", url.Values{"new_password": {"mat-khau-moi-cua-ngoc-2"}, "confirm_password": {"mat-khau-moi-cua-ngoc-2"}})
+	other.submit(e.issuer, "/consent", url.Values{"decision": {"allow"}})
+	otherTok, err := e.exchange(other.callback().Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherHint, _ := otherTok.Extra("id_token").(string)
+	u, _ = e.authURL(oauth2.SetAuthURLParam("prompt", "none"), oauth2.SetAuthURLParam("id_token_hint", otherHint))
+	b.get(u)
+	if q := b.callback(); q.Get("error") != "login_required" {
+		t.Errorf("hint for another citizen: %v", q)
+	}
+}
