@@ -41,6 +41,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		p.cfg.ErrorPage(w, r, http.StatusRequestURITooLong, "invalid_request", "The authorization request is too large.")
 		return
 	}
+	dropUnknownScopes(r)
 	ar, err := p.oauth.NewAuthorizeRequest(ctx, r)
 	if err != nil {
 		p.writeAuthorizeError(w, r, ar, err)
@@ -619,4 +620,32 @@ func (p *Provider) matchesIDTokenHint(r *http.Request, ar fosite.AuthorizeReques
 	}
 	sub, _ := tok.Claims["sub"].(string)
 	return sub == p.subjectFor(client, auth.AccountID)
+}
+
+// dropUnknownScopes removes scope values outside the catalog before fosite
+// sees them: an authorization server may ignore scopes it does not know
+// (RFC 6749 §3.3), and a citizen should not be turned away because a
+// portal asked for one. Known scopes the client may not use still fail.
+func dropUnknownScopes(r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		return
+	}
+	raw, ok := r.Form["scope"]
+	if !ok || len(raw) != 1 {
+		return
+	}
+	var keep []string
+	for _, s := range strings.Fields(raw[0]) {
+		if identity.IsSupportedScope(s) {
+			keep = append(keep, s)
+		}
+	}
+	r.Form.Set("scope", strings.Join(keep, " "))
+	if r.Method == http.MethodGet {
+		q := r.URL.Query()
+		q.Set("scope", strings.Join(keep, " "))
+		r.URL.RawQuery = q.Encode()
+	} else if _, inBody := r.PostForm["scope"]; inBody {
+		r.PostForm.Set("scope", strings.Join(keep, " "))
+	}
 }

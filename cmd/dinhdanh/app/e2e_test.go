@@ -474,3 +474,12 @@ func testLogger() *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
+
+func TestUnknownScopesAreIgnored(t *testing.T) {
+	e := newEnv(t)
+	e.oauth.Scopes = []string{"openid", "profile", "no_such_scope"}
+	_, tok, _ := e.fullLogin()
+	if got := tok.Extra("scope"); got != "openid profile" {
+		t.Errorf("granted scope %v", got)
+	}
+}
