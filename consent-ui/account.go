@@ -39,6 +39,21 @@ type sessionView struct {
 	Current  bool
 }
 
+// accountPost starts every account-page form: the session (or a redirect
+// to login) and the CSRF check.
+func (h *Handler) accountPost(w http.ResponseWriter, r *http.Request) (string, identity.AuthSession, bool) {
+	lang := pickLang(r, "")
+	s, ok := h.accountSession(w, r)
+	if !ok {
+		return lang, s, false
+	}
+	if !h.csrfValid(r) {
+		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
+		return lang, s, false
+	}
+	return lang, s, true
+}
+
 // accountSession returns the logged-in account, or redirects to login.
 func (h *Handler) accountSession(w http.ResponseWriter, r *http.Request) (identity.AuthSession, bool) {
 	s, ok := h.flow.BrowserSession(r)
@@ -79,13 +94,8 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, lang str
 
 // postEndSession ends one of the citizen's sessions (maybe this one).
 func (h *Handler) postEndSession(w http.ResponseWriter, r *http.Request) {
-	lang := pickLang(r, "")
-	s, ok := h.accountSession(w, r)
+	lang, s, ok := h.accountPost(w, r)
 	if !ok {
-		return
-	}
-	if !h.csrfValid(r) {
-		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
 		return
 	}
 	id := r.PostFormValue("session_id")
@@ -105,13 +115,8 @@ func (h *Handler) postEndSession(w http.ResponseWriter, r *http.Request) {
 
 // postTOTPBegin starts enrolling an authenticator app: a QR code to scan.
 func (h *Handler) postTOTPBegin(w http.ResponseWriter, r *http.Request) {
-	lang := pickLang(r, "")
-	s, ok := h.accountSession(w, r)
+	lang, s, ok := h.accountPost(w, r)
 	if !ok {
-		return
-	}
-	if !h.csrfValid(r) {
-		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
 		return
 	}
 	// Adding a second factor needs both factors first (a password and an
@@ -148,13 +153,8 @@ func (h *Handler) postTOTPBegin(w http.ResponseWriter, r *http.Request) {
 
 // postTOTPConfirm checks the first code and shows the recovery codes once.
 func (h *Handler) postTOTPConfirm(w http.ResponseWriter, r *http.Request) {
-	lang := pickLang(r, "")
-	s, ok := h.accountSession(w, r)
+	lang, s, ok := h.accountPost(w, r)
 	if !ok {
-		return
-	}
-	if !h.csrfValid(r) {
-		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
 		return
 	}
 	if provider.LevelOfACR(s.ACR) < 2 || time.Since(s.AuthTime) > freshFor {
@@ -182,13 +182,8 @@ func (h *Handler) postTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 
 // postPassword changes the password from the account page.
 func (h *Handler) postAccountPassword(w http.ResponseWriter, r *http.Request) {
-	lang := pickLang(r, "")
-	s, ok := h.accountSession(w, r)
+	lang, s, ok := h.accountPost(w, r)
 	if !ok {
-		return
-	}
-	if !h.csrfValid(r) {
-		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
 		return
 	}
 	v := view{}
