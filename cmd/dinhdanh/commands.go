@@ -297,15 +297,7 @@ func unlockCommand(g *globalFlags) *cobra.Command {
 				}
 				return err
 			}
-			c, err := g.resolve()
-			if err != nil {
-				return err
-			}
-			mk, err := c.masterKey()
-			if err != nil {
-				return err
-			}
-			secrets, err := app.DeriveSecrets(mk)
+			c, secrets, err := g.resolveWithSecrets()
 			if err != nil {
 				return err
 			}
@@ -339,15 +331,7 @@ func clientsCommand(g *globalFlags) *cobra.Command {
 		Use:   "create",
 		Short: "Register a client; prints it, with the secret once",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.resolve()
-			if err != nil {
-				return err
-			}
-			mk, err := c.masterKey()
-			if err != nil {
-				return err
-			}
-			secrets, err := app.DeriveSecrets(mk)
+			c, secrets, err := g.resolveWithSecrets()
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/dinhdanh/dinhdanh/cmd/dinhdanh/app"
 	"github.com/dinhdanh/dinhdanh/keys"
 )
 
@@ -97,4 +98,19 @@ func (c config) masterKey() ([]byte, error) {
 		return nil, fmt.Errorf("DINHDANH_MASTER_KEY is required with %s databases", strings.SplitN(c.DatabaseURL, ":", 2)[0])
 	}
 	return keys.LoadOrCreateMasterKeyFile(filepath.Join(filepath.Dir(path), "dinhdanh.masterkey"))
+}
+
+// resolveWithSecrets resolves the configuration and derives the
+// per-purpose keys from the master key.
+func (g *globalFlags) resolveWithSecrets() (config, app.Secrets, error) {
+	c, err := g.resolve()
+	if err != nil {
+		return c, app.Secrets{}, err
+	}
+	mk, err := c.masterKey()
+	if err != nil {
+		return c, app.Secrets{}, err
+	}
+	secrets, err := app.DeriveSecrets(mk)
+	return c, secrets, err
 }
