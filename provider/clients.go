@@ -26,6 +26,7 @@ type ClientSpec struct {
 	PublicSubject          bool
 	BackchannelLogoutURI   string
 	AllowOTPLogin          bool
+	MinLevel               int // least authentication level for every login
 	LogoURI                string
 	Purpose                string
 }
@@ -45,11 +46,17 @@ func BuildClient(spec ClientSpec, secretKey []byte, now time.Time) (identity.Cli
 		RedirectURIs: spec.RedirectURIs, PostLogoutRedirectURIs: spec.PostLogoutRedirectURIs,
 		GrantTypes: spec.GrantTypes, Scopes: spec.Scopes, JWKSURI: spec.JWKSURI,
 		SubjectType: identity.SubjectPairwise, LogoURI: spec.LogoURI, Purpose: spec.Purpose,
-		BackchannelLogoutURI: spec.BackchannelLogoutURI, AllowOTPLogin: spec.AllowOTPLogin,
+		BackchannelLogoutURI: spec.BackchannelLogoutURI, AllowOTPLogin: spec.AllowOTPLogin, MinLevel: spec.MinLevel,
 		ResponseTypes: []string{"code"}, CreatedAt: now,
 	}
 	if spec.PublicSubject {
 		c.SubjectType = identity.SubjectPublic
+	}
+	if c.MinLevel < 0 || c.MinLevel > maxSupportedLevel {
+		return c, "", fmt.Errorf("client %s: --min-level must be 1 or %d", c.ID, maxSupportedLevel)
+	}
+	if c.AllowOTPLogin && c.MinLevel >= 2 {
+		return c, "", fmt.Errorf("client %s: an SMS code alone is level 1, below the client's minimum", c.ID)
 	}
 	if !clientIDPattern.MatchString(c.ID) {
 		return c, "", fmt.Errorf("client id %q: use 2-64 letters, digits, '.', '_' or '-'", c.ID)

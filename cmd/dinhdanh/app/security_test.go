@@ -14,6 +14,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/cmd/dinhdanh/app"
 	"github.com/dinhdanh/dinhdanh/identity"
+	"github.com/dinhdanh/dinhdanh/provider"
 )
 
 // clock is a movable test clock.
@@ -386,5 +387,56 @@ func TestIDTokenHintForAnotherCitizen(t *testing.T) {
 	b.get(u)
 	if q := b.callback(); q.Get("error") != "login_required" {
 		t.Errorf("hint for another citizen: %v", q)
+	}
+}
+
+// A client registered with a minimum level gets it without asking.
+func TestClientMinimumLevel(t *testing.T) {
+	e := newEnv(t)
+	id, secret := e.registerClient(provider.ClientSpec{ID: "bank", Name: "Ngân hàng", RedirectURIs: []string{rpCallback},
+		Scopes: []string{"openid"}, MinLevel: 2})
+	e.clientID = id
+	e.oauth.ClientID, e.oauth.ClientSecret, e.oauth.Scopes = id, secret, []string{"openid"}
+	b := newBrowser(t)
+	u, ar := e.authURL()
+	b.get(u)
+	b.submit(e.issuer, "/login", url.Values{"id_number": {testPIN}, "password": {testPassword}})
+	b.submit(e.issuer, "/password", url.Values{"new_password": {newPassword}, "confirm_password": {newPassword}})
+	if !strings.Contains(b.body, `name="otp"`) {
+		t.Fatalf("no code asked for a level-2 client:\n%s", b.body)
+	}
+	b.submit(e.issuer, "/otp", url.Values{"otp": {e.lastCode()}, "action": {"verify"}})
+	b.submit(e.issuer, "/consent", url.Values{"decision": {"allow"}})
+	tok, err := e.exchange(b.callback().Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acr, _, _ := e.idTokenClaims(tok); acr != "urn:vn:eid:loa:2" {
+		t.Errorf("acr %q", acr)
+	}
+}
+
+// Raising the argon2id cost upgrades a stored hash at the next login.
+func TestPasswordHashUpgradedAtLogin(t *testing.T) {
+	e := newEnv(t)
+	e.fullLogin() // sets newPassword at the cheap test cost
+	acc, err := e.app.Store.GetAccountByPIN(e.ctx, testPIN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stronger := identity.PasswordParams{Memory: 128, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+	auth, err := identity.NewAuthenticator(identity.AuthenticatorConfig{Accounts: e.app.Store, Citizens: e.app.Store, Params: stronger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := auth.Login(e.ctx, testPIN, newPassword, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := e.app.Store.GetAccountByPIN(e.ctx, testPIN)
+	if after.PasswordHash == acc.PasswordHash || !strings.Contains(after.PasswordHash, "m=128,t=2,p=1") {
+		t.Errorf("hash not upgraded: %s", after.PasswordHash)
+	}
+	if _, err := auth.Login(e.ctx, testPIN, newPassword, "127.0.0.1"); err != nil {
+		t.Errorf("upgraded hash does not verify: %v", err)
 	}
 }
