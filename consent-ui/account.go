@@ -39,6 +39,24 @@ type sessionView struct {
 	Current  bool
 }
 
+// endOtherSessions ends every session of the account but keep (with
+// back-channel logout): after a password change or reset, whoever knew
+// the old password is logged out everywhere.
+func (h *Handler) endOtherSessions(r *http.Request, accountID, keep string) {
+	list, err := h.sessions.ListAuthSessions(r.Context(), accountID, time.Now())
+	if err != nil {
+		h.log.Warn("listing sessions to end failed", "account", accountID, "err", err)
+		return
+	}
+	for _, s := range list {
+		if s.ID != keep {
+			if err := h.logout.EndAccountSession(r.Context(), accountID, s.ID); err != nil && !errors.Is(err, identity.ErrNotFound) {
+				h.log.Warn("ending a session failed", "account", accountID, "err", err)
+			}
+		}
+	}
+}
+
 // accountPost starts every account-page form: the session (or a redirect
 // to login) and the CSRF check.
 func (h *Handler) accountPost(w http.ResponseWriter, r *http.Request) (string, identity.AuthSession, bool) {
@@ -209,6 +227,7 @@ func (h *Handler) postAccountPassword(w http.ResponseWriter, r *http.Request) {
 		default:
 			v.Notice = T(lang, "account.password_done")
 			h.log.Info("password changed", "account", s.AccountID)
+			h.endOtherSessions(r, s.AccountID, s.ID)
 		}
 	}
 	h.renderAccount(w, r, lang, s, status, v)

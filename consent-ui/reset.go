@@ -71,6 +71,7 @@ func (h *Handler) postReset(w http.ResponseWriter, r *http.Request) {
 			return
 		default:
 			h.log.Info("password reset by SMS code", "account", t.AccountID)
+			h.endOtherSessions(r, t.AccountID, "")
 			h.render(w, r, http.StatusOK, "login", view{Lang: lang, CSRF: v.CSRF, Interaction: v.Interaction, Notice: T(lang, "reset.done")})
 			return
 		}

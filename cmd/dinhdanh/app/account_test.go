@@ -95,9 +95,20 @@ func TestAccountPasswordChange(t *testing.T) {
 	if !strings.Contains(b.body, "Mật khẩu hiện tại không đúng") {
 		t.Fatalf("wrong current password accepted:\n%s", b.body)
 	}
+	elsewhere := newBrowser(t)
+	u0, _ := e.authURL()
+	e.login(elsewhere, u0, newPassword)
+	b.get(e.issuer + "/account")
 	b.submit(e.issuer, "/account/password", url.Values{"current_password": {newPassword}, "new_password": {"another-strong-pass-9"}, "confirm_password": {"another-strong-pass-9"}})
 	if !strings.Contains(b.body, "Đã đổi mật khẩu") {
 		t.Fatalf("change refused:\n%s", b.body)
+	}
+	// Whoever knew the old password is logged out everywhere else.
+	if e.loggedIn(elsewhere) {
+		t.Error("another session survived the password change")
+	}
+	if !e.loggedIn(b) {
+		t.Error("the session that changed the password was ended")
 	}
 	fresh := newBrowser(t)
 	u, _ := e.authURL()
