@@ -69,10 +69,12 @@ type result struct {
 	FirstError string  `json:"first_error,omitempty"`
 	Note       string  `json:"note,omitempty"`
 	RanDry     bool    `json:"ran_out_of_work,omitempty"`
-	// OtherCPU is how many CPUs other processes used on average during
-	// the phase (see cpu.go).
-	OtherCPU      float64 `json:"other_processes_cpus"`
-	OtherCPUKnown bool    `json:"-"`
+	// How many CPUs the server, this program and other processes used on
+	// average during the phase (see cpu.go).
+	ServerCPU float64 `json:"server_cpus"`
+	BenchCPU  float64 `json:"bench_cpus"`
+	OtherCPU  float64 `json:"other_processes_cpus"`
+	CPUKnown  bool    `json:"-"`
 }
 
 // hammer runs op in a closed loop on `workers` goroutines until d has
@@ -86,7 +88,7 @@ func hammer(ctx context.Context, name string, workers int, d time.Duration, op f
 		firstErr atomic.Pointer[string]
 		lat      = make([][]time.Duration, workers) // one slice per worker: no lock on the hot path
 	)
-	cpu0, cpuErr := takeCPU(ourPIDs...)
+	cpu0, cpuErr := takeCPU()
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := range workers {
@@ -116,18 +118,18 @@ func hammer(ctx context.Context, name string, workers int, d time.Duration, op f
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	var other float64
+	var use cpuUse
 	if cpuErr == nil {
 		var cpu1 cpuSnapshot
-		if cpu1, cpuErr = takeCPU(ourPIDs...); cpuErr == nil {
-			other = cpu1.othersSince(cpu0)
+		if cpu1, cpuErr = takeCPU(); cpuErr == nil {
+			use = cpu1.since(cpu0)
 		}
 	}
 
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	r := result{Endpoint: name, Requests: len(all), Errors: int(errs.Load()), Seconds: elapsed.Seconds(), RanDry: ranDry.Load(),
-		OtherCPU: other, OtherCPUKnown: cpuErr == nil}
+		OtherCPU: use.others, ServerCPU: use.server, BenchCPU: use.self, CPUKnown: cpuErr == nil}
 	if elapsed > 0 {
 		r.RPS = float64(len(all)) / elapsed.Seconds()
 	}

@@ -118,7 +118,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	progress("server pid %d ready at %s, idle RSS %s", srv.cmd.Process.Pid, p.issuer, kib(idle.rss))
-	ourPIDs = []int{srv.cmd.Process.Pid}
+	serverPID = srv.cmd.Process.Pid
 
 	rep, err := measure(ctx, o, p, s, srv, accs)
 	if err != nil {

@@ -53,25 +53,24 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\ndinhdanh-bench: %s, %d workers, %s per endpoint\n", r.LoadGenerator, r.Concurrency, r.Duration)
 	fmt.Fprintf(w, "nproc %d, GOMAXPROCS %d, %s\n\n", r.NProc, r.GOMAXPROCS, r.GoVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "endpoint\trequests\terrors\treq/s\tp50\tp99\tother CPU\t")
+	fmt.Fprintln(tw, "endpoint\trequests\terrors\treq/s\tp50\tp99\tCPUs: server\tbench\tothers\t")
 	var disturbed []string
 	for _, e := range r.Endpoints {
-		other := "?"
-		if e.OtherCPUKnown {
-			other = fmt.Sprintf("%.2f", e.OtherCPU)
+		server, bench, other := "?", "?", "?"
+		if e.CPUKnown {
+			server, bench, other = fmt.Sprintf("%.2f", e.ServerCPU), fmt.Sprintf("%.2f", e.BenchCPU), fmt.Sprintf("%.2f", e.OtherCPU)
 			if e.OtherCPU > disturbedCores {
 				other += " !"
 				disturbed = append(disturbed, e.Endpoint)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%.2f ms\t%.2f ms\t%s\t\n", e.Endpoint, e.Requests, e.Errors, rate(e.RPS), e.P50ms, e.P99ms, other)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%.2f ms\t%.2f ms\t%s\t%s\t%s\t\n", e.Endpoint, e.Requests, e.Errors, rate(e.RPS), e.P50ms, e.P99ms, server, bench, other)
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(w, "other CPU: CPUs (of %d) used by other processes during the phase", r.NProc)
+	fmt.Fprintf(w, "CPUs: average use (of %d) by the server, this program and other processes during the phase\n", r.NProc)
 	if len(disturbed) > 0 {
-		fmt.Fprintf(w, "; DISTURBED (! above %.2f): %s", disturbedCores, strings.Join(disturbed, ", "))
+		fmt.Fprintf(w, "DISTURBED: other processes used more than %.2f CPUs during: %s\n", disturbedCores, strings.Join(disturbed, ", "))
 	}
-	fmt.Fprintln(w)
 	fmt.Fprintf(w, "\nserver RSS: idle %s, peak (VmHWM) %s, after the run %s\n", kib(r.IdleRSSKiB), kib(r.PeakRSSKiB), kib(r.RSSAfterKiB))
 	if r.Login != nil {
 		r.Login.print(w, r.IdleRSSKiB)
@@ -109,6 +108,13 @@ func (l *loginResult) print(w io.Writer, idleKiB int64) {
 		l.Accounts, l.ArgonMemoryKiB, l.ArgonTime, l.ArgonThreads, kib(int64(l.ArgonMemoryKiB)))
 	fmt.Fprintf(w, "  logins/s %.1f, hashing bound %.1f hashes/s (in-process, %d goroutines, %.1f ms a hash; one hash per login): %.0f%% of the bound\n",
 		l.LoginsPerSec, l.HashesPerSec, l.HashGoroutines, l.HashMs, pct(l.LoginsPerSec, l.HashesPerSec))
+	if l.HashCPUs > 0 && l.LoginServerCPUs > 0 {
+		// Other processes take CPUs away from both; per CPU-second, the
+		// comparison holds on a shared machine too.
+		perLogin, perHash := l.LoginsPerSec/l.LoginServerCPUs, l.HashesPerSec/l.HashCPUs
+		fmt.Fprintf(w, "  per CPU-second: %.1f logins (server, %.2f CPUs) vs %.1f hashes (in-process, %.2f CPUs): %.0f%%\n",
+			perLogin, l.LoginServerCPUs, perHash, l.HashCPUs, pct(perLogin, perHash))
+	}
 	fmt.Fprintf(w, "  SMS code verifications/s %.0f (no argon2; %d codes)\n", l.OTPPerSec, l.OTPCodes)
 	fmt.Fprintf(w, "  hash memory: %d concurrent hashes (server cap) × %s = %s; %d uncapped would need %s\n",
 		l.HashCap, kib(int64(l.ArgonMemoryKiB)), kib(l.HashBoundKiB), l.StormWorkers, kib(int64(l.StormWorkers)*int64(l.ArgonMemoryKiB)))
