@@ -29,7 +29,7 @@ var templateFS embed.FS
 type Flow interface {
 	Pending(r *http.Request, interactionID string) (provider.Pending, error)
 	LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int) error
-	Decide(r *http.Request, interactionID string, allow bool) error
+	Decide(r *http.Request, interactionID string, allow bool, claims []string) error
 	BrowserSession(r *http.Request) (identity.AuthSession, bool)
 }
 
@@ -182,7 +182,12 @@ type view struct {
 
 type scopeView struct {
 	Label  string
-	Claims []string
+	Claims []claimView
+}
+
+type claimView struct {
+	Name  string
+	Label string
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
@@ -454,11 +459,11 @@ func (h *Handler) consentView(w http.ResponseWriter, r *http.Request, lang strin
 			sv.Label = s.LabelEN
 		}
 		for _, c := range identity.ClaimsForScopes([]string{s.Name}) {
+			label := c.LabelVI
 			if lang == langEN {
-				sv.Claims = append(sv.Claims, c.LabelEN)
-			} else {
-				sv.Claims = append(sv.Claims, c.LabelVI)
+				label = c.LabelEN
 			}
+			sv.Claims = append(sv.Claims, claimView{Name: c.Name, Label: label})
 		}
 		v.Scopes = append(v.Scopes, sv)
 	}
@@ -486,7 +491,7 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, lang, http.StatusBadRequest, "generic", "")
 		return
 	}
-	if err := h.flow.Decide(r, id, decision == "allow"); err != nil {
+	if err := h.flow.Decide(r, id, decision == "allow", r.PostForm["claim"]); err != nil {
 		if errors.Is(err, identity.ErrNotFound) {
 			h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
 			return

@@ -52,6 +52,9 @@ type ConsentGrant struct {
 	AccountID string
 	ClientID  string
 	Scopes    []string
+	// Claims are the claims the citizen ticked among those of Scopes:
+	// only these are ever released (never an unticked one).
+	Claims    []string
 	GrantedAt time.Time
 }
 

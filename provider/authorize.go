@@ -308,6 +308,13 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	}
 	sess := newSession()
 	sess.AccountID = auth.AccountID
+	sess.Claims = []string{}
+	if grant, err := p.store.GetConsent(ctx, auth.AccountID, client.ID); err == nil {
+		sess.Claims = grant.Claims
+	} else if !errors.Is(err, identity.ErrNotFound) {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+		return
+	}
 	sess.Subject = p.subjectFor(client, auth.AccountID)
 	claims := sess.IDTokenClaims()
 	claims.Subject = sess.Subject
@@ -532,7 +539,7 @@ func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionI
 
 // Decide records the citizen's consent decision. On allow, the grant is
 // stored for (account, client) so the same request later skips the page.
-func (p *Provider) Decide(r *http.Request, interactionID string, allow bool) error {
+func (p *Provider) Decide(r *http.Request, interactionID string, allow bool, ticked []string) error {
 	ctx := r.Context()
 	now := p.cfg.Now()
 	it, err := p.boundInteraction(r, interactionID)
@@ -556,7 +563,23 @@ func (p *Provider) Decide(r *http.Request, interactionID string, allow bool) err
 				}
 			}
 		}
-		grant := identity.ConsentGrant{ID: identity.NewID(), AccountID: it.AccountID, ClientID: it.ClientID, Scopes: scopes, GrantedAt: now}
+		// Only ticked claims of the requested scopes; claims consented
+		// earlier for other scopes stay.
+		var claims []string
+		asked := identity.ClaimsForScopes(pending.Scopes)
+		for _, c := range asked {
+			if slices.Contains(ticked, c.Name) {
+				claims = append(claims, c.Name)
+			}
+		}
+		if old, err := p.store.GetConsent(ctx, it.AccountID, it.ClientID); err == nil {
+			for _, c := range old.Claims {
+				if !slices.ContainsFunc(asked, func(a identity.Claim) bool { return a.Name == c }) {
+					claims = append(claims, c)
+				}
+			}
+		}
+		grant := identity.ConsentGrant{ID: identity.NewID(), AccountID: it.AccountID, ClientID: it.ClientID, Scopes: scopes, Claims: claims, GrantedAt: now}
 		if err := p.store.SaveConsent(ctx, grant); err != nil {
 			return err
 		}

@@ -14,6 +14,9 @@ import (
 type Session struct {
 	*openid.DefaultSession `json:"oidc"`
 	AccountID              string `json:"aid,omitempty"`
+	// Claims are the consented claims; userinfo releases no others. No
+	// omitempty: an empty list must stay empty, never become "all".
+	Claims []string `json:"claims"`
 }
 
 var _ openid.Session = (*Session)(nil)
@@ -30,7 +33,7 @@ func (s *Session) Clone() fosite.Session {
 	if s == nil {
 		return nil
 	}
-	c := &Session{AccountID: s.AccountID}
+	c := &Session{AccountID: s.AccountID, Claims: append([]string{}, s.Claims...)}
 	if s.DefaultSession != nil {
 		c.DefaultSession = s.DefaultSession.Clone().(*openid.DefaultSession)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/ory/fosite"
 
@@ -79,6 +80,9 @@ func (p *Provider) userClaims(r *http.Request, s *Session, scopes fosite.Argumen
 	}
 	out := map[string]any{"sub": s.Subject}
 	for _, c := range identity.ClaimsForScopes(scopes) {
+		if !slices.Contains(s.Claims, c.Name) {
+			continue // not ticked on the consent page: never released
+		}
 		if v, ok := c.Value(cit, acc); ok {
 			out[c.Name] = v
 		}

@@ -75,3 +75,22 @@ func (v6AuthSession) TableName() string { return "auth_sessions" }
 func (s *Store) TouchAuthSession(ctx context.Context, id string, at time.Time) error {
 	return maybeErr("session", s.conn(ctx).Table("auth_sessions").Where("id = ?", id).Update("last_seen_at", at.UTC()).Error)
 }
+
+// Migration 202611270007_consent_claims: the claims ticked in each grant.
+func consentClaimsMigration() *gormigrate.Migration {
+	return &gormigrate.Migration{
+		ID: "202611270007_consent_claims",
+		Migrate: func(tx *gorm.DB) error {
+			return tx.Migrator().AddColumn(&v7ConsentGrant{}, "Claims")
+		},
+		Rollback: func(tx *gorm.DB) error {
+			return tx.Migrator().DropColumn(&v7ConsentGrant{}, "Claims")
+		},
+	}
+}
+
+type v7ConsentGrant struct {
+	Claims string `gorm:"column:claims;type:text;not null;default:'[]'"`
+}
+
+func (v7ConsentGrant) TableName() string { return "consent_grants" }

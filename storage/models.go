@@ -202,13 +202,14 @@ type consentRow struct {
 	AccountID string
 	ClientID  string
 	Scopes    stringList
+	Claims    stringList `gorm:"column:claims"`
 	GrantedAt time.Time
 }
 
 func (consentRow) TableName() string { return "consent_grants" }
 
 func (r consentRow) domain() identity.ConsentGrant {
-	return identity.ConsentGrant{ID: r.ID, AccountID: r.AccountID, ClientID: r.ClientID, Scopes: r.Scopes, GrantedAt: r.GrantedAt.UTC()}
+	return identity.ConsentGrant{ID: r.ID, AccountID: r.AccountID, ClientID: r.ClientID, Scopes: r.Scopes, Claims: r.Claims, GrantedAt: r.GrantedAt.UTC()}
 }
 
 type authSessionRow struct {

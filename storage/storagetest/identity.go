@@ -273,7 +273,7 @@ func testConsents(t *testing.T, e *env) {
 	c := seedClient(t, e, "exam-portal")
 	seedClient(t, e, "other")
 
-	g := identity.ConsentGrant{ID: "g1", AccountID: a.ID, ClientID: c.ID, Scopes: []string{"openid", "profile"}, GrantedAt: start}
+	g := identity.ConsentGrant{ID: "g1", AccountID: a.ID, ClientID: c.ID, Scopes: []string{"openid", "profile"}, Claims: []string{"name"}, GrantedAt: start}
 	if err := e.s.SaveConsent(e.ctx, g); err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func testConsents(t *testing.T, e *env) {
 		t.Fatalf("GetConsent = %+v, %v; want %+v", got, err, g)
 	}
 	// Saving again for the same pair replaces the grant.
-	g2 := identity.ConsentGrant{ID: "g2", AccountID: a.ID, ClientID: c.ID, Scopes: []string{"openid", "profile", "vn_id"}, GrantedAt: start.Add(time.Minute)}
+	g2 := identity.ConsentGrant{ID: "g2", AccountID: a.ID, ClientID: c.ID, Scopes: []string{"openid", "profile", "vn_id"}, Claims: []string{"name", "vn_pin"}, GrantedAt: start.Add(time.Minute)}
 	if err := e.s.SaveConsent(e.ctx, g2); err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func testAuthSessions(t *testing.T, e *env) {
 	s := identity.AuthSession{
 		ID: "5e0b1c5a7c1f4b9c8d7e6f5a4b3c2d1e0f9e8d7c6b5a49382716051423324150", AccountID: a.ID,
 		AuthTime: start, ACR: "urn:vn:eid:loa:2", AMR: []string{"pwd", "otp"},
-		CreatedAt: start, ExpiresAt: start.Add(8 * time.Hour),
+		CreatedAt: start, ExpiresAt: start.Add(8 * time.Hour), LastSeen: start.Add(time.Minute),
 	}
 	if err := e.s.CreateAuthSession(e.ctx, s); err != nil {
 		t.Fatal(err)

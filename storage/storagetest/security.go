@@ -273,3 +273,24 @@ func testSessionClients(t *testing.T, e *env) {
 		t.Fatalf("another session: %v", got)
 	}
 }
+
+func testConsentClaims(t *testing.T, e *env) {
+	acc := seedAccount(t, e, "acc-c", "001095012345")
+	c := seedClient(t, e, "exam-portal")
+	g := identity.ConsentGrant{AccountID: acc.ID, ClientID: c.ID, Scopes: []string{"openid", "profile", "phone"}, Claims: []string{"name", "birthdate"}, GrantedAt: start}
+	if err := e.s.SaveConsent(e.ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.s.GetConsent(e.ctx, acc.ID, c.ID)
+	if err != nil || len(got.Claims) != 2 || got.Claims[0] != "name" || got.Claims[1] != "birthdate" {
+		t.Fatalf("claims = %v, %v", got.Claims, err)
+	}
+	// Unticking everything stores an empty list, not "all".
+	g.Claims = nil
+	if err := e.s.SaveConsent(e.ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.s.GetConsent(e.ctx, acc.ID, c.ID); len(got.Claims) != 0 {
+		t.Fatalf("after unticking all: %v", got.Claims)
+	}
+}

@@ -128,6 +128,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"TOTP", testTOTPStore},
 		{"AccountSessions", testAccountSessions},
 		{"SessionClients", testSessionClients},
+		{"ConsentClaims", testConsentClaims},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

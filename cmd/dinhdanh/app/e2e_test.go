@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,15 +153,27 @@ func (b *browser) get(u string) {
 
 var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
 
-// submit posts the page's form (its hidden fields plus fields) to action.
+var checkedBox = regexp.MustCompile(`<input type="checkbox" name="([a-z_]+)" value="([^"]*)"[^>]* checked>`)
+
+// submit posts the page's form (its hidden fields, its ticked checkboxes,
+// plus fields) to action, as a browser would. fields["untick"] lists
+// checkbox values to untick first.
 func (b *browser) submit(base, action string, fields url.Values) {
 	b.t.Helper()
 	form := url.Values{}
 	for _, m := range hiddenInput.FindAllStringSubmatch(b.body, -1) {
 		form.Set(m[1], html.UnescapeString(m[2]))
 	}
+	untick := fields["untick"]
+	for _, m := range checkedBox.FindAllStringSubmatch(b.body, -1) {
+		if !slices.Contains(untick, m[2]) {
+			form.Add(m[1], html.UnescapeString(m[2]))
+		}
+	}
 	for k, v := range fields {
-		form[k] = v
+		if k != "untick" {
+			form[k] = v
+		}
 	}
 	req, _ := http.NewRequest(http.MethodPost, base+action, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -482,4 +495,53 @@ func TestUnknownScopesAreIgnored(t *testing.T) {
 	if got := tok.Extra("scope"); got != "openid profile" {
 		t.Errorf("granted scope %v", got)
 	}
+}
+
+// An unticked claim is never released: not in userinfo, not after a
+// refresh, not when the remembered consent skips the page.
+func TestUntickedClaimIsNeverReleased(t *testing.T) {
+	e := newEnv(t)
+	b := newBrowser(t)
+	u, ar := e.authURL()
+	b.get(u)
+	b.submit(e.issuer, "/login", url.Values{"id_number": {testPIN}, "password": {testPassword}})
+	b.submit(e.issuer, "/password", url.Values{"new_password": {newPassword}, "confirm_password": {newPassword}})
+	if !strings.Contains(b.body, `name="claim" value="phone_number"`) {
+		t.Fatalf("consent page has no checkbox per claim:\n%s", b.body)
+	}
+	b.submit(e.issuer, "/consent", url.Values{"decision": {"allow"}, "untick": {"phone_number", "vn_pin"}})
+	tok, err := e.exchange(b.callback().Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, tok *oauth2.Token) {
+		ui, err := e.provider.UserInfo(e.ctx, oauth2.StaticTokenSource(tok))
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		var info map[string]any
+		_ = ui.Claims(&info)
+		if _, ok := info["phone_number"]; ok {
+			t.Errorf("%s: unticked phone_number released", when)
+		}
+		if _, ok := info["vn_pin"]; ok {
+			t.Errorf("%s: unticked vn_pin released", when)
+		}
+		if info["name"] != "Nguyễn Văn An" || info["vn_account_level"] == nil {
+			t.Errorf("%s: ticked claims missing: %v", when, info)
+		}
+	}
+	check("first token", tok)
+	refreshed, err := e.oauth.TokenSource(e.ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("after refresh", refreshed)
+	u, ar = e.authURL()
+	b.get(u)
+	tok2, err := e.exchange(b.callback().Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("remembered consent", tok2)
 }
