@@ -30,6 +30,8 @@ type accountView struct {
 	TOTPQR        template.URL // data: URI of the enrolment QR code
 	TOTPSecret    string       // for typing in when the camera cannot scan
 	RecoveryCodes []string
+	Disclosures   []disclosureView
+	Filter        string
 }
 
 type sessionView struct {
@@ -103,6 +105,10 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, lang str
 	for _, x := range list {
 		v.Account.Sessions = append(v.Account.Sessions, sessionView{ID: x.ID, AuthTime: x.AuthTime, Level: provider.LevelOfACR(x.ACR), Current: x.ID == s.ID})
 	}
+	if v.Account.Disclosures, err = h.disclosureRows(r, lang, s.AccountID); err != nil {
+		h.log.Error("reading the disclosure log failed", "err", err)
+	}
+	v.Account.Filter = r.URL.Query().Get("client")
 	if v.Account.TOTPEnrolled, err = h.totp.Enrolled(ctx, s.AccountID); err != nil {
 		h.log.Error("reading TOTP enrolment failed", "err", err)
 	}

@@ -35,17 +35,18 @@ type Flow interface {
 
 // Config wires the pages.
 type Config struct {
-	Flow     Flow
-	Auth     *identity.Authenticator
-	OTP      *identity.OTPService
-	TOTP     *identity.TOTPService
-	Throttle *identity.Throttle
-	Sessions Sessions
-	Reset    Resetter
-	Logout   Logout
-	CSRFKey  []byte // ≥32 bytes
-	Secure   bool   // Secure cookies (https issuer)
-	Logger   *slog.Logger
+	Flow        Flow
+	Auth        *identity.Authenticator
+	OTP         *identity.OTPService
+	TOTP        *identity.TOTPService
+	Throttle    *identity.Throttle
+	Sessions    Sessions
+	Reset       Resetter
+	Disclosures Disclosures
+	Logout      Logout
+	CSRFKey     []byte // ≥32 bytes
+	Secure      bool   // Secure cookies (https issuer)
+	Logger      *slog.Logger
 	// DevSMS, when set, serves the messages of the log SMS sender at
 	// /dev/sms (development only).
 	DevSMS identity.DevOutbox
@@ -53,20 +54,21 @@ type Config struct {
 
 // Handler serves the pages.
 type Handler struct {
-	flow     Flow
-	auth     *identity.Authenticator
-	otp      *identity.OTPService
-	totp     *identity.TOTPService
-	throttle *identity.Throttle
-	sessions Sessions
-	reset    Resetter
-	logout   Logout
-	csrfKey  []byte
-	secure   bool
-	log      *slog.Logger
-	devSMS   identity.DevOutbox
-	pages    map[string]*template.Template
-	css      []byte
+	flow        Flow
+	auth        *identity.Authenticator
+	otp         *identity.OTPService
+	totp        *identity.TOTPService
+	throttle    *identity.Throttle
+	sessions    Sessions
+	reset       Resetter
+	disclosures Disclosures
+	logout      Logout
+	csrfKey     []byte
+	secure      bool
+	log         *slog.Logger
+	devSMS      identity.DevOutbox
+	pages       map[string]*template.Template
+	css         []byte
 }
 
 // Limits on form input: far above any real value, far below anything
@@ -79,7 +81,7 @@ const (
 
 // New parses the templates once.
 func New(cfg Config) (*Handler, error) {
-	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, throttle: cfg.Throttle, sessions: cfg.Sessions, reset: cfg.Reset, logout: cfg.Logout, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
+	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, throttle: cfg.Throttle, sessions: cfg.Sessions, reset: cfg.Reset, disclosures: cfg.Disclosures, logout: cfg.Logout, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -115,6 +117,8 @@ func (h *Handler) Mount(r *mux.Router) {
 	r.Handle("/account/totp/begin", h.page(h.postTOTPBegin)).Methods(http.MethodPost)
 	r.Handle("/account/totp/confirm", h.page(h.postTOTPConfirm)).Methods(http.MethodPost)
 	r.Handle("/account/password", h.page(h.postAccountPassword)).Methods(http.MethodPost)
+	r.Handle("/account/disclosures.csv", h.page(h.getDisclosuresFile("csv"))).Methods(http.MethodGet)
+	r.Handle("/account/disclosures.json", h.page(h.getDisclosuresFile("json"))).Methods(http.MethodGet)
 	r.HandleFunc("/assets/style.css", h.serveCSS).Methods(http.MethodGet)
 	if h.devSMS != nil {
 		r.Handle("/dev/sms", h.page(h.getDevSMS)).Methods(http.MethodGet)

@@ -39,6 +39,7 @@ type Store interface {
 	identity.SessionStore
 	identity.InteractionStore
 	identity.ClientStore
+	identity.DisclosureStore
 
 	AddSessionClient(ctx context.Context, sessionID, clientID string, at time.Time) error
 	ListSessionClients(ctx context.Context, sessionID string) ([]string, error)

@@ -61,6 +61,12 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusInternalServerError, "server_error", "")
 		return
 	}
+	if err := p.recordDisclosure(r, s, ar.GetClient().GetID(), claims); err != nil {
+		// No release without its record (Decree 13/2023: verifiable).
+		p.cfg.Logger.Error("recording a disclosure failed", "err", err)
+		writeJSONError(w, http.StatusInternalServerError, "server_error", "")
+		return
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(claims)
@@ -88,6 +94,23 @@ func (p *Provider) userClaims(r *http.Request, s *Session, scopes fosite.Argumen
 		}
 	}
 	return out, nil
+}
+
+// recordDisclosure appends the released claim names (never values) to
+// the citizen's disclosure log.
+func (p *Provider) recordDisclosure(r *http.Request, s *Session, clientID string, claims map[string]any) error {
+	names := make([]string, 0, len(claims))
+	for k := range claims {
+		if k != "sub" {
+			names = append(names, k)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	slices.Sort(names)
+	return p.store.AppendDisclosure(r.Context(), identity.Disclosure{AccountID: s.AccountID, ClientID: clientID, At: p.cfg.Now(),
+		Claims: names, ACR: s.IDTokenClaims().AuthenticationContextClassReference, Channel: "userinfo"})
 }
 
 func writeJSONError(w http.ResponseWriter, status int, code, description string) {

@@ -294,3 +294,23 @@ func testConsentClaims(t *testing.T, e *env) {
 		t.Fatalf("after unticking all: %v", got.Claims)
 	}
 }
+
+func testDisclosures(t *testing.T, e *env) {
+	for i, c := range []string{"exam", "bank", "exam"} {
+		if err := e.s.AppendDisclosure(e.ctx, identity.Disclosure{AccountID: "acc-d", ClientID: c, At: start.Add(time.Duration(i) * time.Minute),
+			Claims: []string{"name", "birthdate"}, ACR: "urn:vn:eid:loa:1", Channel: "userinfo"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := e.s.ListDisclosures(e.ctx, "acc-d", identity.DisclosureFilter{})
+	if err != nil || len(all) != 3 || all[0].ClientID != "exam" || !all[0].At.Equal(start.Add(2*time.Minute)) || len(all[0].Claims) != 2 {
+		t.Fatalf("ListDisclosures = %+v, %v", all, err)
+	}
+	bank, _ := e.s.ListDisclosures(e.ctx, "acc-d", identity.DisclosureFilter{ClientID: "bank"})
+	if len(bank) != 1 {
+		t.Fatalf("filtered: %+v", bank)
+	}
+	if other, _ := e.s.ListDisclosures(e.ctx, "someone-else", identity.DisclosureFilter{}); len(other) != 0 {
+		t.Fatalf("another account sees %d entries", len(other))
+	}
+}

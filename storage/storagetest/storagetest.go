@@ -129,6 +129,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"AccountSessions", testAccountSessions},
 		{"SessionClients", testSessionClients},
 		{"ConsentClaims", testConsentClaims},
+		{"Disclosures", testDisclosures},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/json"
 	"net/url"
 	"regexp"
 	"strings"
@@ -116,5 +117,47 @@ func TestAccountPasswordChange(t *testing.T) {
 	fresh.submit(e.issuer, "/login", url.Values{"id_number": {testPIN}, "password": {"another-strong-pass-9"}})
 	if q := fresh.callback(); q.Get("code") == "" && !strings.Contains(fresh.body, `value="allow"`) {
 		t.Errorf("new password does not log in")
+	}
+}
+
+// Every release of data is in the citizen's disclosure log: claim names,
+// service, level; never a value; downloadable as CSV and JSON.
+func TestDisclosureLog(t *testing.T) {
+	e := newEnv(t)
+	b, tok, _ := e.fullLogin()
+	for i := 0; i < 2; i++ {
+		if _, err := e.provider.UserInfo(e.ctx, oauth2.StaticTokenSource(tok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.get(e.issuer + "/account")
+	if got := strings.Count(b.body, "Cổng thi</a>"); got != 2 || !strings.Contains(b.body, "Số định danh cá nhân") {
+		t.Fatalf("account page shows %d releases:\n%s", got, b.body)
+	}
+	b.get(e.issuer + "/account/disclosures.csv")
+	lines := strings.Split(strings.TrimSpace(b.body), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "time,client_id") || !strings.Contains(lines[1], "vn_pin") || !strings.Contains(lines[1], "exam-portal") {
+		t.Fatalf("CSV:\n%s", b.body)
+	}
+	if strings.Contains(b.body, testPIN) || strings.Contains(b.body, "Nguyễn") || strings.Contains(b.body, "+8491") {
+		t.Error("the log holds claim values")
+	}
+	b.get(e.issuer + "/account/disclosures.json")
+	var rows []struct {
+		ClientID string   `json:"client_id"`
+		Claims   []string `json:"claims"`
+		Level    int      `json:"level"`
+	}
+	if err := json.Unmarshal([]byte(b.body), &rows); err != nil || len(rows) != 2 || rows[0].Level != 1 || len(rows[0].Claims) == 0 {
+		t.Fatalf("JSON: %v %s", err, b.body)
+	}
+	// Only releases are logged: a login without userinfo adds nothing.
+	other := newBrowser(t)
+	u, _ := e.authURL()
+	e.login(other, u, newPassword)
+	b.get(e.issuer + "/account/disclosures.json")
+	_ = json.Unmarshal([]byte(b.body), &rows)
+	if len(rows) != 2 {
+		t.Errorf("a login without a release was logged: %d entries", len(rows))
 	}
 }

@@ -189,18 +189,19 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return fail(err)
 	}
 	pages, err = consentui.New(consentui.Config{
-		Flow:     a.Provider,
-		Logout:   a.Provider,
-		Auth:     a.Auth,
-		OTP:      a.OTP,
-		TOTP:     a.TOTP,
-		Throttle: throttle,
-		Sessions: st,
-		Reset:    a.Provider,
-		CSRFKey:  secrets.CSRF,
-		Secure:   a.Provider.SecureCookies(),
-		Logger:   o.Logger,
-		DevSMS:   devSMS,
+		Flow:        a.Provider,
+		Logout:      a.Provider,
+		Auth:        a.Auth,
+		OTP:         a.OTP,
+		TOTP:        a.TOTP,
+		Throttle:    throttle,
+		Sessions:    st,
+		Reset:       a.Provider,
+		Disclosures: st,
+		CSRFKey:     secrets.CSRF,
+		Secure:      a.Provider.SecureCookies(),
+		Logger:      o.Logger,
+		DevSMS:      devSMS,
 	})
 	if err != nil {
 		return fail(err)

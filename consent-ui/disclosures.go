@@ -1,0 +1,99 @@
+package consentui
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dinhdanh/dinhdanh/identity"
+	"github.com/dinhdanh/dinhdanh/provider"
+)
+
+// Disclosures is what the account page needs to show the disclosure log.
+type Disclosures interface {
+	ListDisclosures(ctx context.Context, accountID string, f identity.DisclosureFilter) ([]identity.Disclosure, error)
+	GetIdentityClient(ctx context.Context, id string) (identity.Client, error)
+}
+
+type disclosureView struct {
+	At         time.Time `json:"at"`
+	ClientID   string    `json:"client_id"`
+	ClientName string    `json:"client_name"`
+	Claims     []string  `json:"claims"`
+	Labels     []string  `json:"-"`
+	Level      int       `json:"level"`
+}
+
+// disclosureRows loads the log, newest first, filtered by ?client=.
+func (h *Handler) disclosureRows(r *http.Request, lang, accountID string) ([]disclosureView, error) {
+	ctx := r.Context()
+	list, err := h.disclosures.ListDisclosures(ctx, accountID, identity.DisclosureFilter{ClientID: r.URL.Query().Get("client"), Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	out := make([]disclosureView, 0, len(list))
+	for _, d := range list {
+		name, ok := names[d.ClientID]
+		if !ok {
+			name = d.ClientID
+			if c, err := h.disclosures.GetIdentityClient(ctx, d.ClientID); err == nil {
+				name = c.Name
+			}
+			names[d.ClientID] = name
+		}
+		v := disclosureView{At: d.At, ClientID: d.ClientID, ClientName: name, Claims: d.Claims, Level: provider.LevelOfACR(d.ACR)}
+		for _, c := range d.Claims {
+			v.Labels = append(v.Labels, claimLabel(c, lang))
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func claimLabel(name, lang string) string {
+	for _, c := range identity.Claims {
+		if c.Name == name {
+			if lang == langEN {
+				return c.LabelEN
+			}
+			return c.LabelVI
+		}
+	}
+	return name
+}
+
+// getDisclosuresFile downloads the log as CSV or JSON.
+func (h *Handler) getDisclosuresFile(format string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s, ok := h.accountSession(w, r)
+		if !ok {
+			return
+		}
+		rows, err := h.disclosureRows(r, langEN, s.AccountID)
+		if err != nil {
+			h.log.Error("reading the disclosure log failed", "err", err)
+			h.renderError(w, r, pickLang(r, ""), http.StatusInternalServerError, "server_error", "")
+			return
+		}
+		w.Header().Set("Content-Disposition", `attachment; filename="disclosures.`+format+`"`)
+		if format == "json" {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(rows)
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"time", "client_id", "client_name", "claims", "level"})
+		for _, d := range rows {
+			_ = cw.Write([]string{d.At.UTC().Format(time.RFC3339), d.ClientID, d.ClientName, strings.Join(d.Claims, " "), itoa(d.Level)})
+		}
+		cw.Flush()
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
