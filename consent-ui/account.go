@@ -32,6 +32,7 @@ type accountView struct {
 	RecoveryCodes []string
 	Disclosures   []disclosureView
 	Filter        string
+	Consents      []consentView
 }
 
 type sessionView struct {
@@ -109,6 +110,9 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, lang str
 		h.log.Error("reading the disclosure log failed", "err", err)
 	}
 	v.Account.Filter = r.URL.Query().Get("client")
+	if v.Account.Consents, err = h.consentRows(r, lang, s.AccountID); err != nil {
+		h.log.Error("listing consents failed", "err", err)
+	}
 	if v.Account.TOTPEnrolled, err = h.totp.Enrolled(ctx, s.AccountID); err != nil {
 		h.log.Error("reading TOTP enrolment failed", "err", err)
 	}

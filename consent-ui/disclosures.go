@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 // Disclosures is what the account page needs to show the disclosure log.
 type Disclosures interface {
 	ListDisclosures(ctx context.Context, accountID string, f identity.DisclosureFilter) ([]identity.Disclosure, error)
+	ListConsents(ctx context.Context, accountID string) ([]identity.ConsentGrant, error)
 	GetIdentityClient(ctx context.Context, id string) (identity.Client, error)
 }
 
@@ -97,3 +99,45 @@ func (h *Handler) getDisclosuresFile(format string) http.HandlerFunc {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+type consentView struct {
+	ClientID   string
+	ClientName string
+	Labels     []string
+	Since      time.Time
+}
+
+// consentRows lists the services that hold the citizen's consent.
+func (h *Handler) consentRows(r *http.Request, lang, accountID string) ([]consentView, error) {
+	grants, err := h.disclosures.ListConsents(r.Context(), accountID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]consentView, 0, len(grants))
+	for _, g := range grants {
+		v := consentView{ClientID: g.ClientID, ClientName: g.ClientID, Since: g.GrantedAt}
+		if c, err := h.disclosures.GetIdentityClient(r.Context(), g.ClientID); err == nil {
+			v.ClientName = c.Name
+		}
+		for _, c := range g.Claims {
+			v.Labels = append(v.Labels, claimLabel(c, lang))
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// postWithdraw withdraws a service's consent from the account page.
+func (h *Handler) postWithdraw(w http.ResponseWriter, r *http.Request) {
+	lang, s, ok := h.accountPost(w, r)
+	if !ok {
+		return
+	}
+	if err := h.logout.WithdrawConsent(r.Context(), s.AccountID, r.PostFormValue("client_id")); err != nil && !errors.Is(err, identity.ErrNotFound) {
+		h.log.Error("withdrawing consent failed", "err", err)
+		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+		return
+	}
+	h.log.Info("consent withdrawn", "account", s.AccountID)
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}

@@ -117,6 +117,7 @@ func (h *Handler) Mount(r *mux.Router) {
 	r.Handle("/account/totp/begin", h.page(h.postTOTPBegin)).Methods(http.MethodPost)
 	r.Handle("/account/totp/confirm", h.page(h.postTOTPConfirm)).Methods(http.MethodPost)
 	r.Handle("/account/password", h.page(h.postAccountPassword)).Methods(http.MethodPost)
+	r.Handle("/account/consents/withdraw", h.page(h.postWithdraw)).Methods(http.MethodPost)
 	r.Handle("/account/disclosures.csv", h.page(h.getDisclosuresFile("csv"))).Methods(http.MethodGet)
 	r.Handle("/account/disclosures.json", h.page(h.getDisclosuresFile("json"))).Methods(http.MethodGet)
 	r.HandleFunc("/assets/style.css", h.serveCSS).Methods(http.MethodGet)

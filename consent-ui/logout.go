@@ -12,6 +12,7 @@ type Logout interface {
 	ParseLogoutForm(r *http.Request) (provider.LogoutRequest, error)
 	EndSession(w http.ResponseWriter, r *http.Request) error
 	EndAccountSession(ctx context.Context, accountID, sessionID string) error
+	WithdrawConsent(ctx context.Context, accountID, clientID string) error
 	FinishLogout(w http.ResponseWriter, r *http.Request, req provider.LogoutRequest)
 }
 

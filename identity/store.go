@@ -35,6 +35,11 @@ type ConsentStore interface {
 	SaveConsent(ctx context.Context, g ConsentGrant) error
 	GetConsent(ctx context.Context, accountID, clientID string) (ConsentGrant, error)
 	DeleteConsent(ctx context.Context, accountID, clientID string) error
+	// ListConsents returns an account's grants, newest first.
+	ListConsents(ctx context.Context, accountID string) ([]ConsentGrant, error)
+	// WithdrawConsent deletes the grant and revokes every token the client
+	// holds for subject (its identifier for the account), atomically.
+	WithdrawConsent(ctx context.Context, accountID, clientID, subject string) error
 }
 
 type SessionStore interface {

@@ -184,3 +184,13 @@ func (p *Provider) ParseLogoutForm(r *http.Request) (LogoutRequest, error) {
 func (p *Provider) FinishLogout(w http.ResponseWriter, r *http.Request, req LogoutRequest) {
 	p.finishLogout(w, r, req)
 }
+
+// WithdrawConsent is the citizen withdrawing a client's consent (Decree
+// 13/2023 art. 12): the grant goes, with every token issued under it.
+func (p *Provider) WithdrawConsent(ctx context.Context, accountID, clientID string) error {
+	c, err := p.store.GetIdentityClient(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	return p.store.WithdrawConsent(ctx, accountID, clientID, p.subjectFor(&c, accountID))
+}

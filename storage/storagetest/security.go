@@ -293,6 +293,15 @@ func testConsentClaims(t *testing.T, e *env) {
 	if got, _ := e.s.GetConsent(e.ctx, acc.ID, c.ID); len(got.Claims) != 0 {
 		t.Fatalf("after unticking all: %v", got.Claims)
 	}
+	if list, err := e.s.ListConsents(e.ctx, acc.ID); err != nil || len(list) != 1 || list[0].ClientID != c.ID {
+		t.Fatalf("ListConsents = %+v, %v", list, err)
+	}
+	if err := e.s.WithdrawConsent(e.ctx, acc.ID, c.ID, "some-subject"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.GetConsent(e.ctx, acc.ID, c.ID); !errors.Is(err, identity.ErrNotFound) {
+		t.Fatalf("grant survived withdrawal: %v", err)
+	}
 }
 
 func testDisclosures(t *testing.T, e *env) {

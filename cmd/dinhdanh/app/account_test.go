@@ -161,3 +161,26 @@ func TestDisclosureLog(t *testing.T) {
 		t.Errorf("a login without a release was logged: %d entries", len(rows))
 	}
 }
+
+// Withdrawing a service's consent revokes its tokens at once and the next
+// login asks again.
+func TestWithdrawConsent(t *testing.T) {
+	e := newEnv(t)
+	b, tok, _ := e.fullLogin()
+	b.get(e.issuer + "/account")
+	if !strings.Contains(b.body, `name="client_id" value="exam-portal"`) {
+		t.Fatalf("connected services missing:\n%s", b.body)
+	}
+	b.submit(e.issuer, "/account/consents/withdraw", url.Values{"client_id": {"exam-portal"}})
+	if _, err := e.provider.UserInfo(e.ctx, oauth2.StaticTokenSource(tok)); err == nil {
+		t.Error("access token works after withdrawal")
+	}
+	if _, err := e.oauth.TokenSource(e.ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err == nil {
+		t.Error("refresh token works after withdrawal")
+	}
+	u, _ := e.authURL()
+	b.get(u)
+	if !strings.Contains(b.body, `value="allow"`) {
+		t.Errorf("consent not asked again after withdrawal")
+	}
+}
