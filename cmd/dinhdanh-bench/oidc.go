@@ -260,12 +260,20 @@ func formOf(p page, field string, fields url.Values) (filledForm, error) {
 	}
 	values := url.Values{}
 	for _, in := range inputTag.FindAllString(form, -1) {
-		if !strings.Contains(in, `type="hidden"`) {
+		hidden := strings.Contains(in, `type="hidden"`)
+		// Ticked checkboxes go too, as from a browser (the consent
+		// page's claims), so userinfo releases and logs real claims.
+		ticked := strings.Contains(in, `type="checkbox"`) && strings.Contains(in, " checked")
+		if !hidden && !ticked {
 			continue
 		}
 		n, v := nameAttr.FindStringSubmatch(in), valueAttr.FindStringSubmatch(in)
 		if n != nil && v != nil {
-			values.Set(html.UnescapeString(n[1]), html.UnescapeString(v[1]))
+			if ticked {
+				values.Add(html.UnescapeString(n[1]), html.UnescapeString(v[1]))
+			} else {
+				values.Set(html.UnescapeString(n[1]), html.UnescapeString(v[1]))
+			}
 		}
 	}
 	for k, v := range fields {
