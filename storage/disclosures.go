@@ -52,8 +52,12 @@ type disclosureRow struct {
 func (disclosureRow) TableName() string { return "disclosures" }
 
 func (s *Store) AppendDisclosure(ctx context.Context, d identity.Disclosure) error {
-	r := disclosureRow{AccountID: d.AccountID, ClientID: d.ClientID, At: d.At.UTC(), Claims: cloneList(d.Claims), ACR: d.ACR, Channel: d.Channel}
-	return maybeErr("disclosure", s.conn(ctx).Create(&r).Error)
+	// Group commit on SQLite: every userinfo call appends one entry, and
+	// each caller still returns only once its entry is durable.
+	return maybeErr("disclosure", s.write(ctx, func(db *gorm.DB) error {
+		r := disclosureRow{AccountID: d.AccountID, ClientID: d.ClientID, At: d.At.UTC(), Claims: cloneList(d.Claims), ACR: d.ACR, Channel: d.Channel}
+		return db.Create(&r).Error
+	}))
 }
 
 func (s *Store) ListDisclosures(ctx context.Context, accountID string, f identity.DisclosureFilter) ([]identity.Disclosure, error) {
