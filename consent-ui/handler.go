@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -104,20 +105,20 @@ func New(cfg Config) (*Handler, error) {
 // Mount registers the pages on r.
 func (h *Handler) Mount(r *mux.Router) {
 	r.Handle(provider.PathLogin, h.page(h.getLogin)).Methods(http.MethodGet)
-	r.Handle(provider.PathLogin, h.page(h.postLogin)).Methods(http.MethodPost)
-	r.Handle(provider.PathPassword, h.page(h.postPassword)).Methods(http.MethodPost)
-	r.Handle(provider.PathOTP, h.page(h.postOTP)).Methods(http.MethodPost)
-	r.Handle("/logout", h.page(h.postLogout)).Methods(http.MethodPost)
+	r.Handle(provider.PathLogin, h.form(h.postLogin)).Methods(http.MethodPost)
+	r.Handle(provider.PathPassword, h.form(h.postPassword)).Methods(http.MethodPost)
+	r.Handle(provider.PathOTP, h.form(h.postOTP)).Methods(http.MethodPost)
+	r.Handle("/logout", h.form(h.postLogout)).Methods(http.MethodPost)
 	r.Handle(provider.PathConsent, h.page(h.getConsent)).Methods(http.MethodGet)
-	r.Handle(provider.PathConsent, h.page(h.postConsent)).Methods(http.MethodPost)
+	r.Handle(provider.PathConsent, h.form(h.postConsent)).Methods(http.MethodPost)
 	r.Handle("/reset", h.page(h.getReset)).Methods(http.MethodGet)
-	r.Handle("/reset", h.page(h.postReset)).Methods(http.MethodPost)
+	r.Handle("/reset", h.form(h.postReset)).Methods(http.MethodPost)
 	r.Handle("/account", h.page(h.getAccount)).Methods(http.MethodGet)
-	r.Handle("/account/sessions/end", h.page(h.postEndSession)).Methods(http.MethodPost)
-	r.Handle("/account/totp/begin", h.page(h.postTOTPBegin)).Methods(http.MethodPost)
-	r.Handle("/account/totp/confirm", h.page(h.postTOTPConfirm)).Methods(http.MethodPost)
-	r.Handle("/account/password", h.page(h.postAccountPassword)).Methods(http.MethodPost)
-	r.Handle("/account/consents/withdraw", h.page(h.postWithdraw)).Methods(http.MethodPost)
+	r.Handle("/account/sessions/end", h.form(h.postEndSession)).Methods(http.MethodPost)
+	r.Handle("/account/totp/begin", h.form(h.postTOTPBegin)).Methods(http.MethodPost)
+	r.Handle("/account/totp/confirm", h.form(h.postTOTPConfirm)).Methods(http.MethodPost)
+	r.Handle("/account/password", h.form(h.postAccountPassword)).Methods(http.MethodPost)
+	r.Handle("/account/consents/withdraw", h.form(h.postWithdraw)).Methods(http.MethodPost)
 	r.Handle("/account/disclosures.csv", h.page(h.getDisclosuresFile("csv"))).Methods(http.MethodGet)
 	r.Handle("/account/disclosures.json", h.page(h.getDisclosuresFile("json"))).Methods(http.MethodGet)
 	r.HandleFunc("/assets/style.css", h.serveCSS).Methods(http.MethodGet)
@@ -142,6 +143,19 @@ func (h *Handler) page(fn http.HandlerFunc) http.Handler {
 				h.renderError(w, r, pickLang(r, ""), http.StatusRequestEntityTooLarge, "too_long", "")
 				return
 			}
+
+		}
+		fn(w, r)
+	})
+}
+
+// form is page for this package's own forms: every one carries the CSRF
+// token, checked once, here.
+func (h *Handler) form(fn http.HandlerFunc) http.Handler {
+	return h.page(func(w http.ResponseWriter, r *http.Request) {
+		if !h.csrfValid(r) {
+			h.renderError(w, r, pickLang(r, ""), http.StatusForbidden, "csrf", "")
+			return
 		}
 		fn(w, r)
 	})
@@ -289,10 +303,6 @@ func isDigitsDotsSpaces(s string) bool {
 
 func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 	lang := pickLang(r, "")
-	if !h.csrfValid(r) {
-		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
-		return
-	}
 	id := r.PostFormValue("interaction")
 	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: id}
 	if id != "" {
@@ -391,10 +401,6 @@ func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, lang, in
 
 func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
 	lang := pickLang(r, "")
-	if !h.csrfValid(r) {
-		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
-		return
-	}
 	id := r.PostFormValue("interaction")
 	sealed := r.PostFormValue("ticket")
 	t, ok := h.openTicket(r, sealed, stepChangePassword)
@@ -456,7 +462,7 @@ func (h *Handler) consentView(w http.ResponseWriter, r *http.Request, lang strin
 		v.LogoURI = p.Client.LogoURI
 	}
 	for _, s := range identity.Scopes {
-		if !contains(p.Scopes, s.Name) {
+		if !slices.Contains(p.Scopes, s.Name) {
 			continue
 		}
 		sv := scopeView{Label: s.LabelVI}
@@ -475,21 +481,8 @@ func (h *Handler) consentView(w http.ResponseWriter, r *http.Request, lang strin
 	return v
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 	lang := pickLang(r, "")
-	if !h.csrfValid(r) {
-		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
-		return
-	}
 	id := r.PostFormValue("interaction")
 	decision := r.PostFormValue("decision")
 	if decision != "allow" && decision != "deny" {

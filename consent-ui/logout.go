@@ -36,10 +36,6 @@ func (h *Handler) LoggedOut(w http.ResponseWriter, r *http.Request, req provider
 // postLogout handles the confirmation form.
 func (h *Handler) postLogout(w http.ResponseWriter, r *http.Request) {
 	lang := pickLang(r, "")
-	if !h.csrfValid(r) {
-		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
-		return
-	}
 	req, err := h.logout.ParseLogoutForm(r)
 	if err != nil {
 		h.renderError(w, r, lang, http.StatusBadRequest, "invalid_request", err.Error())

@@ -77,10 +77,6 @@ func (h *Handler) otpError(v *view, lang string, err error) int {
 // postOTP verifies a code, or sends a new one (action=resend).
 func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 	lang := pickLang(r, "")
-	if !h.csrfValid(r) {
-		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
-		return
-	}
 	interaction := r.PostFormValue("interaction")
 	t, ok := h.openTicket(r, r.PostFormValue("ticket"), stepOTP)
 	if !ok {

@@ -28,10 +28,6 @@ func (h *Handler) getReset(w http.ResponseWriter, r *http.Request) {
 // the new password (action=reset).
 func (h *Handler) postReset(w http.ResponseWriter, r *http.Request) {
 	lang := pickLang(r, "")
-	if !h.csrfValid(r) {
-		h.renderError(w, r, lang, http.StatusForbidden, "csrf", "")
-		return
-	}
 	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: r.PostFormValue("interaction")}
 	if r.PostFormValue("action") != "reset" {
 		h.sendResetCode(w, r, v)

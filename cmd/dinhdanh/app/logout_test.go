@@ -75,3 +75,35 @@ func TestLogoutNeverRedirectsToUnregisteredURI(t *testing.T) {
 		t.Errorf("forged hint: %d", b.last.StatusCode)
 	}
 }
+
+// The end-session endpoint also takes POST (RP-Initiated Logout 1.0 §2):
+// no CSRF token is expected from a relying party's form.
+func TestLogoutByPost(t *testing.T) {
+	e := newEnv(t)
+	b, tok, _ := e.fullLogin()
+	idToken, _ := tok.Extra("id_token").(string)
+	req, _ := http.NewRequest(http.MethodPost, e.issuer+"/oauth2/logout", strings.NewReader(url.Values{
+		"id_token_hint": {idToken}, "post_logout_redirect_uri": {rpLoggedOut}, "state": {"s-1"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	b.do(req)
+	if loc := b.last.Header.Get("Location"); loc != rpLoggedOut+"?state=s-1" {
+		t.Fatalf("POST logout: %d %q\n%s", b.last.StatusCode, loc, b.body)
+	}
+	if e.loggedIn(b) {
+		t.Error("still logged in")
+	}
+}
+
+// Account-page forms refuse a forged CSRF token.
+func TestAccountFormsNeedCSRF(t *testing.T) {
+	e := newEnv(t)
+	b, tok, _ := e.fullLogin()
+	b.get(e.issuer + "/account")
+	b.submit(e.issuer, "/account/consents/withdraw", url.Values{"client_id": {"exam-portal"}, "csrf_token": {"forged"}})
+	if b.last.StatusCode != http.StatusForbidden {
+		t.Errorf("forged token: %d", b.last.StatusCode)
+	}
+	if _, err := e.provider.UserInfo(e.ctx, oauth2.StaticTokenSource(tok)); err != nil {
+		t.Errorf("consent withdrawn by a forged form: %v", err)
+	}
+}
