@@ -198,6 +198,9 @@ func (h *Handler) startPasswordlessOTP(w http.ResponseWriter, r *http.Request, v
 		h.render(w, r, http.StatusBadRequest, "login", v)
 		return
 	}
+	if !h.allowSMSFromIP(w, r, &v, "login") {
+		return
+	}
 	t := ticket{AccountID: "none:" + identity.NewID(), Step: stepOTP, ThrottleKey: h.throttle.AccountKey(pin.Number)}
 	status := http.StatusOK
 	if acc, err := h.reset.AccountByIDNumber(r, pin.Number); err == nil {
@@ -252,4 +255,28 @@ func (h *Handler) verifySMS(r *http.Request, t ticket, purpose, code string) err
 		return err
 	}
 	return h.throttle.Succeed(ctx, key)
+}
+
+// allowSMSFromIP caps the codes one address can have sent without a
+// password (passwordless login, reset), against SMS pumping and sweeps of
+// guessable ID numbers; the limit is the same for every number, so it
+// tells nothing about accounts. It renders the refusal on page.
+func (h *Handler) allowSMSFromIP(w http.ResponseWriter, r *http.Request, v *view, page string) bool {
+	key := h.throttle.IPKey("sms\x00" + clientIP(r))
+	now := time.Now()
+	if err := h.throttle.Check(r.Context(), key, now); err != nil {
+		var te *identity.ThrottledError
+		if errors.As(err, &te) {
+			v.Error = localized(te, v.Lang)
+			h.render(w, r, http.StatusTooManyRequests, page, *v)
+			return false
+		}
+		h.log.Error("SMS rate check failed", "err", err)
+		h.renderError(w, r, v.Lang, http.StatusInternalServerError, "server_error", "")
+		return false
+	}
+	if err := h.throttle.Fail(r.Context(), key, "", now); err != nil {
+		h.log.Warn("counting an SMS request failed", "err", err)
+	}
+	return true
 }

@@ -91,6 +91,9 @@ func (h *Handler) sendResetCode(w http.ResponseWriter, r *http.Request, v view) 
 		return
 	}
 	// Unknown numbers get a ticket for no account: the page looks the same.
+	if !h.allowSMSFromIP(w, r, &v, "reset") {
+		return
+	}
 	t := ticket{AccountID: "none:" + identity.NewID(), Step: stepReset, ThrottleKey: h.throttle.AccountKey(pin.Number)}
 	if acc, err := h.reset.AccountByIDNumber(r, pin.Number); err == nil {
 		t.AccountID = acc.ID

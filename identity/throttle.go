@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -139,7 +140,9 @@ func (t *Throttle) Check(ctx context.Context, key string, now time.Time) error {
 	if now.Before(st.LockedUntil) {
 		return &ThrottledError{RetryAfter: st.LockedUntil.Sub(now), Locked: true}
 	}
-	if st.Failures > 0 && now.Sub(st.LastFailure) < t.policy.Window {
+	// Addresses only lock, after many failures: one school or ward office
+	// behind one address must not slow everyone down for a few typos.
+	if st.Failures > 0 && now.Sub(st.LastFailure) < t.policy.Window && !strings.HasPrefix(key, "ip:") {
 		if wait := st.LastFailure.Add(t.policy.delayAfter(st.Failures)).Sub(now); wait > 0 {
 			return &ThrottledError{RetryAfter: wait}
 		}

@@ -1,10 +1,12 @@
 package app_test
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/dinhdanh/dinhdanh/cmd/dinhdanh/app"
 	"github.com/dinhdanh/dinhdanh/identity"
 )
 
@@ -42,5 +44,27 @@ func TestPasswordResetBySMS(t *testing.T) {
 	fresh.submit(e.issuer, "/login", url.Values{"id_number": {testPIN}, "password": {"mat-khau-sau-reset-1"}})
 	if !strings.Contains(fresh.body, `value="allow"`) {
 		t.Errorf("the new password does not log in:\n%s", fresh.body)
+	}
+}
+
+// One address cannot have codes sent without limit (SMS pumping, sweeps
+// of guessable ID numbers).
+func TestSMSRequestsPerAddressAreCapped(t *testing.T) {
+	policy := identity.DefaultThrottlePolicy
+	policy.IPLockAfter = 3
+	e := newEnv(t, func(o *app.Options) { o.ThrottlePolicy = policy })
+	for i := 0; i < policy.IPLockAfter; i++ {
+		b := newBrowser(t)
+		b.get(e.issuer + "/reset")
+		b.submit(e.issuer, "/reset", url.Values{"id_number": {"079304123456"}, "action": {"send"}})
+		if b.last.StatusCode != http.StatusOK {
+			t.Fatalf("request %d refused: %d", i+1, b.last.StatusCode)
+		}
+	}
+	b := newBrowser(t)
+	b.get(e.issuer + "/reset")
+	b.submit(e.issuer, "/reset", url.Values{"id_number": {testPIN}, "action": {"send"}})
+	if b.last.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("request over the cap: %d", b.last.StatusCode)
 	}
 }
