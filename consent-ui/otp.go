@@ -187,38 +187,50 @@ func (h *Handler) verifyTOTP(r *http.Request, accountID, code string) error {
 }
 
 // startPasswordlessOTP logs in with the ID number and an SMS code, for
-// clients registered to allow it. An unknown ID number gets the same page
-// and no SMS, so the answer never tells whether an account exists.
+// clients registered to allow it.
 func (h *Handler) startPasswordlessOTP(w http.ResponseWriter, r *http.Request, v view) {
+	t, ok := h.codeOnlyTicket(w, r, &v, "login", stepOTP, identity.OTPLogin)
+	if !ok {
+		return
+	}
+	v.Ticket = h.sealTicket(r, t)
+	h.render(w, r, http.StatusOK, "otp", v)
+}
+
+// codeOnlyTicket starts a flow without a password (passwordless login,
+// reset): it checks the ID number and the address's SMS cap, texts a code
+// if the number has an account, and returns the ticket for the code page.
+// An unknown number gets a ticket for no account and no SMS, and nothing
+// that went wrong with sending shows: the answer never tells whether an
+// account exists. On failure it has rendered page and returns false.
+func (h *Handler) codeOnlyTicket(w http.ResponseWriter, r *http.Request, v *view, page, step, purpose string) (ticket, bool) {
 	pin, err := identity.ParsePIN(strings.TrimSpace(r.PostFormValue("id_number")))
 	if err != nil {
 		var le identity.LocalizedError
 		errors.As(err, &le)
 		v.Error = localized(le, v.Lang)
-		h.render(w, r, http.StatusBadRequest, "login", v)
-		return
+		h.render(w, r, http.StatusBadRequest, page, *v)
+		return ticket{}, false
 	}
-	if !h.allowSMSFromIP(w, r, &v, "login") {
-		return
+	if !h.allowSMSFromIP(w, r, v, page) {
+		return ticket{}, false
 	}
-	t := ticket{AccountID: "none:" + identity.NewID(), Step: stepOTP, ThrottleKey: h.throttle.AccountKey(pin.Number)}
-	status := http.StatusOK
-	if acc, err := h.reset.AccountByIDNumber(r, pin.Number); err == nil {
+	t := ticket{AccountID: "none:" + identity.NewID(), Step: step, ThrottleKey: h.throttle.AccountKey(pin.Number)}
+	acc, err := h.reset.AccountByIDNumber(r, pin.Number)
+	switch {
+	case err == nil:
 		t.AccountID = acc.ID
-		ch, err := h.otp.SendToAccount(r.Context(), acc.ID, identity.OTPLogin, "")
+		ch, err := h.otp.SendToAccount(r.Context(), acc.ID, purpose, "")
 		if err != nil {
-			// No different page for limits, gateway trouble or a missing
-			// phone: that would tell which numbers have accounts.
-			h.log.Info("code-only login: code not sent", "account", acc.ID, "err", err)
+			h.log.Info("code-only flow: code not sent", "account", acc.ID, "err", err)
 		}
 		t.ChallengeID = ch.ID
-	} else if !errors.Is(err, identity.ErrNotFound) {
+	case !errors.Is(err, identity.ErrNotFound):
 		h.log.Error("looking up account failed", "err", err)
 		h.renderError(w, r, v.Lang, http.StatusInternalServerError, "server_error", "")
-		return
+		return ticket{}, false
 	}
-	v.Ticket = h.sealTicket(r, t)
-	h.render(w, r, status, "otp", v)
+	return t, true
 }
 
 // codeOnly reports a flow without a password (passwordless login, reset),

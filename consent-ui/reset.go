@@ -82,31 +82,8 @@ func (h *Handler) sendResetCode(w http.ResponseWriter, r *http.Request, v view) 
 		h.render(w, r, http.StatusBadRequest, "reset", v)
 		return
 	}
-	pin, err := identity.ParsePIN(idNumber)
-	if err != nil {
-		var le identity.LocalizedError
-		errors.As(err, &le)
-		v.Error = localized(le, v.Lang)
-		h.render(w, r, http.StatusBadRequest, "reset", v)
-		return
-	}
-	// Unknown numbers get a ticket for no account: the page looks the same.
-	if !h.allowSMSFromIP(w, r, &v, "reset") {
-		return
-	}
-	t := ticket{AccountID: "none:" + identity.NewID(), Step: stepReset, ThrottleKey: h.throttle.AccountKey(pin.Number)}
-	if acc, err := h.reset.AccountByIDNumber(r, pin.Number); err == nil {
-		t.AccountID = acc.ID
-		ch, err := h.otp.SendToAccount(r.Context(), acc.ID, identity.OTPReset, "")
-		if err != nil {
-			// The same page whatever went wrong: limits, gateway trouble
-			// or a missing phone must not reveal that the account exists.
-			h.log.Info("reset code not sent", "account", acc.ID, "err", err)
-		}
-		t.ChallengeID = ch.ID
-	} else if !errors.Is(err, identity.ErrNotFound) {
-		h.log.Error("looking up account failed", "err", err)
-		h.renderError(w, r, v.Lang, http.StatusInternalServerError, "server_error", "")
+	t, ok := h.codeOnlyTicket(w, r, &v, "reset", stepReset, identity.OTPReset)
+	if !ok {
 		return
 	}
 	v.Ticket, v.CodeSent = h.sealTicket(r, t), true
