@@ -151,17 +151,15 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		return
 	}
 	requested := supportedScopes(ar.GetRequestedScopes())
-	consented := it != nil && it.Decision == "allow"
-	if !consented && !slices.Contains(prompt, "consent") {
-		grant, err := p.store.GetConsent(ctx, auth.AccountID, client.ID)
-		switch {
-		case err == nil:
-			consented = covers(grant.Scopes, requested)
-		case !errors.Is(err, identity.ErrNotFound):
-			p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
-			return
-		}
+	// Read once: it decides whether to ask, and its claims are released.
+	grant, err := p.store.GetConsent(ctx, auth.AccountID, client.ID)
+	if err != nil && !errors.Is(err, identity.ErrNotFound) {
+		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+		return
 	}
+	hasGrant := err == nil
+	consented := it != nil && it.Decision == "allow" ||
+		!slices.Contains(prompt, "consent") && hasGrant && covers(grant.Scopes, requested)
 	if !consented {
 		if slices.Contains(prompt, "none") {
 			p.writeAuthorizeError(w, r, ar, fosite.ErrConsentRequired.WithHint("The citizen has not consented to this request."))
@@ -176,7 +174,7 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		p.sendToPage(w, r, ar, it, PathConsent)
 		return
 	}
-	p.finish(w, r, ar, it, client, auth, requested)
+	p.finish(w, r, ar, it, client, auth, requested, grant.Claims)
 }
 
 // checkAuthorizeParams checks what fosite leaves to us. Every client must
@@ -296,7 +294,7 @@ func (p *Provider) sendToPageWith(w http.ResponseWriter, r *http.Request, ar fos
 }
 
 // finish issues the authorization response (RFC 6749 §4.1.2).
-func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, it *identity.Interaction, client *identity.Client, auth identity.AuthSession, scopes []string) {
+func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, it *identity.Interaction, client *identity.Client, auth identity.AuthSession, scopes, consentedClaims []string) {
 	ctx := r.Context()
 	for _, s := range scopes {
 		ar.GrantScope(s)
@@ -308,13 +306,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	}
 	sess := newSession()
 	sess.AccountID = auth.AccountID
-	sess.Claims = []string{}
-	if grant, err := p.store.GetConsent(ctx, auth.AccountID, client.ID); err == nil {
-		sess.Claims = grant.Claims
-	} else if !errors.Is(err, identity.ErrNotFound) {
-		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
-		return
-	}
+	sess.Claims = append([]string{}, consentedClaims...) // never nil: empty means none
 	sess.Subject = p.subjectFor(client, auth.AccountID)
 	claims := sess.IDTokenClaims()
 	claims.Subject = sess.Subject
