@@ -17,7 +17,6 @@ import (
 // Sessions is what the account page needs to list and end sessions.
 type Sessions interface {
 	ListAuthSessions(ctx context.Context, accountID string, now time.Time) ([]identity.AuthSession, error)
-	DeleteAccountSession(ctx context.Context, accountID, sessionID string) error
 }
 
 // freshFor is how recent a level-2 login must be to change factors.
