@@ -14,7 +14,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/provider"
 )
 
-// Sessions is what the account page needs to list and end sessions.
+// Sessions is what the account page needs to list sessions.
 type Sessions interface {
 	ListAuthSessions(ctx context.Context, accountID string, now time.Time) ([]identity.AuthSession, error)
 }
