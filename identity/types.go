@@ -23,7 +23,122 @@ type Citizen struct {
 	ProvinceCode     string
 	Source           string // where the record came from, e.g. "import:file.csv"
 	UpdatedAt        time.Time
+
+	// The rest of the claims catalog (DOMAIN.md); every field is optional
+	// and its zero value means "not held".
+	Details CitizenDetails
+	// Sources records, per part of the record (see RecordParts), where it
+	// came from and when it last changed: shown to the citizen on /account.
+	Sources map[string]Provenance
 }
+
+// CitizenDetails are the optional parts of a citizen record. JSON names
+// are the claim members of DOMAIN.md, so the values are released as held.
+type CitizenDetails struct {
+	OldIDNumber       string           `json:"old_id_number,omitempty"` // 9 digits
+	IDCard            *IDCard          `json:"id_card,omitempty"`
+	Nationalities     []string         `json:"nationalities,omitempty"` // ISO 3166-1 alpha-2; empty means ["VN"]
+	PlaceOfBirth      *PlaceOfBirth    `json:"place_of_birth,omitempty"`
+	Hometown          *Address         `json:"hometown,omitempty"`
+	MaritalStatus     string           `json:"marital_status,omitempty"` // see MaritalStatuses
+	Ethnicity         *Coded           `json:"ethnicity,omitempty"`
+	Religion          *Coded           `json:"religion,omitempty"`
+	DistrictCode      string           `json:"district_code,omitempty"` // permanent residence
+	CommuneCode       string           `json:"commune_code,omitempty"`  // permanent residence
+	ResidenceSince    string           `json:"residence_since,omitempty"`
+	CurrentResidence  *Address         `json:"current_residence,omitempty"`
+	DrivingLicence    *DrivingLicence  `json:"driving_licence,omitempty"`
+	Vehicles          []Vehicle        `json:"vehicles,omitempty"`
+	HealthInsurance   *HealthInsurance `json:"health_insurance,omitempty"`
+	SocialInsuranceNo string           `json:"social_insurance_no,omitempty"` // 10 digits
+}
+
+// Address is a Vietnamese address with its administrative codes.
+type Address struct {
+	Formatted    string `json:"formatted"`
+	ProvinceCode string `json:"province_code,omitempty"`
+	DistrictCode string `json:"district_code,omitempty"`
+	CommuneCode  string `json:"commune_code,omitempty"`
+	Since        string `json:"since,omitempty"` // YYYY-MM-DD
+}
+
+// PlaceOfBirth follows the OIDC4IDA place_of_birth claim.
+type PlaceOfBirth struct {
+	Country  string `json:"country"` // ISO 3166-1 alpha-2
+	Region   string `json:"region,omitempty"`
+	Locality string `json:"locality,omitempty"`
+}
+
+// Coded is an entry of a national code list (ethnicity, religion).
+type Coded struct {
+	Code  string `json:"code"`
+	Label string `json:"label"`
+}
+
+// IDCard is the chip identity card (thẻ căn cước).
+type IDCard struct {
+	Number    string `json:"number"`
+	Issued    string `json:"issued,omitempty"`
+	Expires   string `json:"expires,omitempty"`
+	Authority string `json:"authority,omitempty"`
+}
+
+type DrivingLicence struct {
+	Number  string         `json:"number"`
+	Classes []LicenceClass `json:"classes,omitempty"`
+	Issuer  string         `json:"issuer,omitempty"`
+}
+
+type LicenceClass struct {
+	Class   string `json:"class"`
+	Issued  string `json:"issued,omitempty"`
+	Expires string `json:"expires,omitempty"`
+}
+
+type Vehicle struct {
+	Plate     string `json:"plate"`
+	Type      string `json:"type,omitempty"`
+	Brand     string `json:"brand,omitempty"`
+	ChassisNo string `json:"chassis_no,omitempty"`
+	RegDate   string `json:"reg_date,omitempty"`
+}
+
+// HealthInsurance is the health-insurance card (thẻ BHYT).
+type HealthInsurance struct {
+	CardNo          string `json:"card_no"` // 15 characters
+	BenefitLevel    string `json:"benefit_level,omitempty"`
+	Province        string `json:"province,omitempty"`
+	InitialFacility string `json:"initial_facility,omitempty"`
+	ValidFrom       string `json:"valid_from,omitempty"`
+	ValidTo         string `json:"valid_to,omitempty"`
+}
+
+// Provenance says where one part of a record came from and when it last
+// changed.
+type Provenance struct {
+	Source    string    `json:"source"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Parts of a citizen record, as shown on the account page with their
+// provenance. RecordParts lists them in display order.
+const (
+	PartIdentity        = "identity"  // name, birth date, sex, ID number
+	PartContact         = "contact"   // phone, email
+	PartResidence       = "residence" // permanent and current residence
+	PartCivil           = "civil"     // nationality, place of birth, hometown, marital status, ethnicity, religion, old ID number
+	PartIDCard          = "id_card"
+	PartDrivingLicence  = "driving_licence"
+	PartVehicles        = "vehicles"
+	PartHealthInsurance = "health_insurance"
+	PartSocialInsurance = "social_insurance"
+)
+
+var RecordParts = []string{PartIdentity, PartContact, PartResidence, PartCivil, PartIDCard,
+	PartDrivingLicence, PartVehicles, PartHealthInsurance, PartSocialInsurance}
+
+// MaritalStatuses are the values of vn_marital_status.
+var MaritalStatuses = []string{"single", "married", "divorced", "widowed"}
 
 // Level is the identity-proofing level of an account (Decree 69/2024).
 type Level int

@@ -89,7 +89,7 @@ func (p *Provider) userClaims(r *http.Request, s *Session, scopes fosite.Argumen
 		if !slices.Contains(s.Claims, c.Name) {
 			continue // not ticked on the consent page: never released
 		}
-		if v, ok := c.Value(cit, acc); ok {
+		if v, ok := c.Value(cit, acc, p.cfg.Now()); ok {
 			out[c.Name] = v
 		}
 	}
