@@ -136,13 +136,22 @@ var Claims = []Claim{
 		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) { return nonEmpty(c.FullName) }},
 	{Name: "family_name", Scope: "profile", Verifiable: true, Format: "NFC Unicode",
 		LabelVI: "Họ", LabelEN: "Family name",
-		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) { f, _, _ := SplitName(c.FullName); return nonEmpty(f) }},
+		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) {
+			f, _, _ := SplitName(c.FullName)
+			return nonEmpty(f)
+		}},
 	{Name: "middle_name", Scope: "profile", Verifiable: true, Format: "NFC Unicode",
 		LabelVI: "Chữ đệm", LabelEN: "Middle name",
-		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) { _, m, _ := SplitName(c.FullName); return nonEmpty(m) }},
+		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) {
+			_, m, _ := SplitName(c.FullName)
+			return nonEmpty(m)
+		}},
 	{Name: "given_name", Scope: "profile", Verifiable: true, Format: "NFC Unicode",
 		LabelVI: "Tên", LabelEN: "Given name",
-		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) { _, _, g := SplitName(c.FullName); return nonEmpty(g) }},
+		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) {
+			_, _, g := SplitName(c.FullName)
+			return nonEmpty(g)
+		}},
 	{Name: "birthdate", Scope: "profile", Verifiable: true, Format: "YYYY-MM-DD",
 		LabelVI: "Ngày sinh", LabelEN: "Date of birth",
 		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) { return nonEmpty(c.Birthdate) }},
@@ -215,7 +224,7 @@ var Claims = []Claim{
 			return c.Details.Vehicles, len(c.Details.Vehicles) > 0
 		}},
 	{Name: "vn_health_insurance", Scope: "vn_health_insurance", MinLevel: Level2, Class: Sensitive,
-		Format: "{card_no, benefit_level, province, initial_facility, valid_from, valid_to}",
+		Format:  "{card_no, benefit_level, province, initial_facility, valid_from, valid_to}",
 		LabelVI: "Thẻ bảo hiểm y tế", LabelEN: "Health-insurance card",
 		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) { return present(c.Details.HealthInsurance) }},
 	{Name: "vn_social_insurance_no", Scope: "vn_social_insurance", Format: "10 digits",

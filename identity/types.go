@@ -169,7 +169,12 @@ type ConsentGrant struct {
 	Scopes    []string
 	// Claims are the claims the citizen ticked among those of Scopes:
 	// only these are ever released (never an unticked one).
-	Claims    []string
+	Claims []string
+	// Declined are claims the citizen saw and left unticked: not asked
+	// again until the client marks one essential.
+	Declined []string
+	// Purpose is what the client said the data is for, as shown.
+	Purpose   string
 	GrantedAt time.Time
 }
 

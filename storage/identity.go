@@ -199,10 +199,10 @@ func (s *Store) SaveConsent(ctx context.Context, g identity.ConsentGrant) error 
 	if g.GrantedAt.IsZero() {
 		g.GrantedAt = s.now()
 	}
-	r := consentRow{ID: g.ID, AccountID: g.AccountID, ClientID: g.ClientID, Scopes: cloneList(g.Scopes), Claims: cloneList(g.Claims), GrantedAt: g.GrantedAt.UTC()}
+	r := consentRow{ID: g.ID, AccountID: g.AccountID, ClientID: g.ClientID, Scopes: cloneList(g.Scopes), Claims: cloneList(g.Claims), Declined: cloneList(g.Declined), Purpose: g.Purpose, GrantedAt: g.GrantedAt.UTC()}
 	err := s.conn(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "account_id"}, {Name: "client_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"id", "scopes", "claims", "granted_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"id", "scopes", "claims", "declined", "purpose", "granted_at"}),
 	}).Create(&r).Error
 	if errors.Is(err, gorm.ErrForeignKeyViolated) {
 		return notFound("account or client for consent")

@@ -55,6 +55,14 @@ func cloneList(l []string) stringList {
 	return out
 }
 
+// nilIfEmpty keeps "none" as nil in domain values.
+func nilIfEmpty(l stringList) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
 // timePtr maps the domain's "zero means unset" to NULL.
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -203,13 +211,15 @@ type consentRow struct {
 	ClientID  string
 	Scopes    stringList
 	Claims    stringList `gorm:"column:claims"`
+	Declined  stringList `gorm:"column:declined"`
+	Purpose   string
 	GrantedAt time.Time
 }
 
 func (consentRow) TableName() string { return "consent_grants" }
 
 func (r consentRow) domain() identity.ConsentGrant {
-	return identity.ConsentGrant{ID: r.ID, AccountID: r.AccountID, ClientID: r.ClientID, Scopes: r.Scopes, Claims: r.Claims, GrantedAt: r.GrantedAt.UTC()}
+	return identity.ConsentGrant{ID: r.ID, AccountID: r.AccountID, ClientID: r.ClientID, Scopes: r.Scopes, Claims: r.Claims, Declined: nilIfEmpty(r.Declined), Purpose: r.Purpose, GrantedAt: r.GrantedAt.UTC()}
 }
 
 type authSessionRow struct {

@@ -282,7 +282,7 @@ func testConsents(t *testing.T, e *env) {
 		t.Fatalf("GetConsent = %+v, %v; want %+v", got, err, g)
 	}
 	// Saving again for the same pair replaces the grant.
-	g2 := identity.ConsentGrant{ID: "g2", AccountID: a.ID, ClientID: c.ID, Scopes: []string{"openid", "profile", "vn_id"}, Claims: []string{"name", "vn_pin"}, GrantedAt: start.Add(time.Minute)}
+	g2 := identity.ConsentGrant{ID: "g2", AccountID: a.ID, ClientID: c.ID, Scopes: []string{"openid", "profile", "vn_id"}, Claims: []string{"name", "vn_pin"}, Declined: []string{"vn_account_level"}, Purpose: "Đăng ký dự thi", GrantedAt: start.Add(time.Minute)}
 	if err := e.s.SaveConsent(e.ctx, g2); err != nil {
 		t.Fatal(err)
 	}
