@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -158,8 +159,16 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		return
 	}
 	hasGrant := err == nil
-	consented := it != nil && it.Decision == "allow" ||
-		!slices.Contains(prompt, "consent") && hasGrant && covers(grant.Scopes, requested)
+	cr, _ := parseClaimsParameter(ar.GetRequestForm().Get("claims")) // checked above
+	consented := it != nil && it.Decision == "allow"
+	if !consented && !slices.Contains(prompt, "consent") && hasGrant && covers(grant.Scopes, requested) {
+		fresh, err := p.newAsks(ctx, asks(requested, cr), grant, auth)
+		if err != nil {
+			p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+			return
+		}
+		consented = len(fresh) == 0
+	}
 	if !consented {
 		if slices.Contains(prompt, "none") {
 			p.writeAuthorizeError(w, r, ar, fosite.ErrConsentRequired.WithHint("The citizen has not consented to this request."))
@@ -177,6 +186,33 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	p.finish(w, r, ar, it, client, auth, requested, grant.Claims)
 }
 
+// newAsks returns the asks the grant does not settle: claims available at
+// this account and authentication level that were neither consented nor,
+// unless now essential, declined. Only these are put to the citizen again.
+func (p *Provider) newAsks(ctx context.Context, all []Ask, grant identity.ConsentGrant, auth identity.AuthSession) ([]Ask, error) {
+	var acc *identity.Account
+	var out []Ask
+	for _, a := range all {
+		if slices.Contains(grant.Claims, a.Claim.Name) || !a.Essential && slices.Contains(grant.Declined, a.Claim.Name) {
+			continue
+		}
+		if a.Claim.MinLevel > 0 {
+			if acc == nil {
+				got, err := p.store.GetAccount(ctx, auth.AccountID)
+				if err != nil {
+					return nil, err
+				}
+				acc = &got
+			}
+			if !a.Claim.Available(*acc, LevelOfACR(auth.ACR)) {
+				continue // withheld anyway: nothing to ask
+			}
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
 // checkAuthorizeParams checks what fosite leaves to us. Every client must
 // send an S256 code challenge (RFC 7636
 // §4.3, §4.4.1; OAuth 2.1 §4.1.1). fosite enforces the same rule, but only
@@ -190,6 +226,9 @@ func checkAuthorizeParams(ar fosite.AuthorizeRequester) error {
 		return fosite.ErrInvalidRequest.WithHint("The code_challenge_method must be S256.")
 	case !codeChallengeShape.MatchString(form.Get("code_challenge")):
 		return fosite.ErrInvalidRequest.WithHint("The code_challenge must be the 43-character base64url SHA-256 of the verifier.")
+	}
+	if _, err := parseClaimsParameter(form.Get("claims")); err != nil {
+		return err
 	}
 	// OIDC Core §3.1.2.1: max_age is a non-negative integer.
 	if raw := form.Get("max_age"); raw != "" {
@@ -307,6 +346,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	sess := newSession()
 	sess.AccountID = auth.AccountID
 	sess.Claims = append([]string{}, consentedClaims...) // never nil: empty means none
+	sess.ClaimsParam = ar.GetRequestForm().Get("claims")
 	sess.Subject = p.subjectFor(client, auth.AccountID)
 	claims := sess.IDTokenClaims()
 	claims.Subject = sess.Subject
@@ -527,59 +567,6 @@ func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionI
 		Expires:  sess.ExpiresAt,
 	})
 	return nil
-}
-
-// Decide records the citizen's consent decision. On allow, the grant is
-// stored for (account, client) so the same request later skips the page.
-func (p *Provider) Decide(r *http.Request, interactionID string, allow bool, ticked []string) error {
-	ctx := r.Context()
-	now := p.cfg.Now()
-	it, err := p.boundInteraction(r, interactionID)
-	if err != nil {
-		return err
-	}
-	// Only the citizen logged in on this browser decides for this request.
-	if sess, err := p.currentSession(r, now); it.AuthTime.IsZero() || err != nil || sess.AccountID != it.AccountID {
-		return identity.ErrNotFound
-	}
-	if allow {
-		pending, err := p.Pending(r, interactionID)
-		if err != nil {
-			return err
-		}
-		scopes := pending.Scopes
-		if old, err := p.store.GetConsent(ctx, it.AccountID, it.ClientID); err == nil {
-			for _, s := range old.Scopes {
-				if !slices.Contains(scopes, s) {
-					scopes = append(scopes, s)
-				}
-			}
-		}
-		// Only ticked claims of the requested scopes; claims consented
-		// earlier for other scopes stay.
-		var claims []string
-		asked := identity.ClaimsForScopes(pending.Scopes)
-		for _, c := range asked {
-			if slices.Contains(ticked, c.Name) {
-				claims = append(claims, c.Name)
-			}
-		}
-		if old, err := p.store.GetConsent(ctx, it.AccountID, it.ClientID); err == nil {
-			for _, c := range old.Claims {
-				if !slices.ContainsFunc(asked, func(a identity.Claim) bool { return a.Name == c }) {
-					claims = append(claims, c)
-				}
-			}
-		}
-		grant := identity.ConsentGrant{ID: identity.NewID(), AccountID: it.AccountID, ClientID: it.ClientID, Scopes: scopes, Claims: claims, GrantedAt: now}
-		if err := p.store.SaveConsent(ctx, grant); err != nil {
-			return err
-		}
-		it.Decision = "allow"
-	} else {
-		it.Decision = "deny"
-	}
-	return p.store.UpdateInteraction(ctx, it)
 }
 
 // BrowserSession returns this browser's SSO session, if any.

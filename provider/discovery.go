@@ -43,10 +43,17 @@ func (p *Provider) buildDiscovery() ([]byte, error) {
 		"acr_values_supported":                          []string{ACRLevel1, ACRLevel2},
 		"prompt_values_supported":                       []string{"none", "login", "consent"},
 		"ui_locales_supported":                          []string{"vi", "en"},
-		"claims_parameter_supported":                    false,
-		"request_parameter_supported":                   false,
-		"request_uri_parameter_supported":               false,
-		"require_pushed_authorization_requests":         false,
+		"claims_parameter_supported":                    true,
+		// OpenID Connect for Identity Assurance 1.0 §9 (OP metadata).
+		"verified_claims_supported":             true,
+		"trust_frameworks_supported":            []string{TrustFramework},
+		"evidence_supported":                    []string{"document"},
+		"documents_supported":                   []string{"idcard"},
+		"documents_check_methods_supported":     []string{"vpip", "vcrypt", "bvr"},
+		"claims_in_verified_claims_supported":   identity.VerifiableClaimNames(),
+		"request_parameter_supported":           false,
+		"request_uri_parameter_supported":       false,
+		"require_pushed_authorization_requests": false,
 		// RFC 9207 §3.
 		"authorization_response_iss_parameter_supported": true,
 	}

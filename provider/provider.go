@@ -161,12 +161,13 @@ func New(cfg Config, store Store, km *keys.Manager) (*Provider, error) {
 		RedirectSecureChecker:           fosite.IsRedirectURISecureStrict,
 	}
 	signer := km.Signer("RS256")
+	p := &Provider{cfg: cfg, store: store, keys: km}
 	strategy := &compose.CommonStrategy{
 		CoreStrategy:               compose.NewOAuth2HMACStrategy(fc),
-		OpenIDConnectTokenStrategy: &openid.DefaultStrategy{Signer: signer, Config: fc},
+		OpenIDConnectTokenStrategy: &idTokenStrategy{inner: &openid.DefaultStrategy{Signer: signer, Config: fc}, p: p},
 		Signer:                     signer,
 	}
-	oauth := compose.Compose(fc, store, strategy,
+	p.oauth = compose.Compose(fc, store, strategy,
 		compose.OAuth2AuthorizeExplicitFactory,
 		compose.OAuth2ClientCredentialsGrantFactory,
 		compose.OAuth2RefreshTokenGrantFactory,
@@ -177,7 +178,6 @@ func New(cfg Config, store Store, km *keys.Manager) (*Provider, error) {
 		compose.OAuth2PKCEFactory,
 		compose.PushedAuthorizeHandlerFactory,
 	)
-	p := &Provider{cfg: cfg, store: store, keys: km, oauth: oauth}
 	var err error
 	if p.discovery, err = p.buildDiscovery(); err != nil {
 		return nil, err

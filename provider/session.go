@@ -17,6 +17,9 @@ type Session struct {
 	// Claims are the consented claims; userinfo releases no others. No
 	// omitempty: an empty list must stay empty, never become "all".
 	Claims []string `json:"claims"`
+	// ClaimsParam is the request's claims parameter (OIDC Core §5.5), kept
+	// so userinfo and the ID token release what was asked for there.
+	ClaimsParam string `json:"cp,omitempty"`
 }
 
 var _ openid.Session = (*Session)(nil)
@@ -33,7 +36,7 @@ func (s *Session) Clone() fosite.Session {
 	if s == nil {
 		return nil
 	}
-	c := &Session{AccountID: s.AccountID, Claims: append([]string{}, s.Claims...)}
+	c := &Session{AccountID: s.AccountID, Claims: append([]string{}, s.Claims...), ClaimsParam: s.ClaimsParam}
 	if s.DefaultSession != nil {
 		c.DefaultSession = s.DefaultSession.Clone().(*openid.DefaultSession)
 	}

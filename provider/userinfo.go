@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 
 	"github.com/ory/fosite"
 
@@ -72,43 +71,24 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(claims)
 }
 
-// userClaims assembles the claims released under the granted scopes; sub
-// is always the one in the ID token (§5.3.2).
+// userClaims assembles the claims released to userinfo; sub is always
+// the one in the ID token (§5.3.2).
 func (p *Provider) userClaims(r *http.Request, s *Session, scopes fosite.Arguments) (map[string]any, error) {
-	ctx := r.Context()
-	acc, err := p.store.GetAccount(ctx, s.AccountID)
+	out, err := p.personalClaims(r.Context(), s, targetUserinfo, scopes)
 	if err != nil {
 		return nil, err
 	}
-	cit, err := p.store.GetCitizen(ctx, acc.PIN)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"sub": s.Subject}
-	for _, c := range identity.ClaimsForScopes(scopes) {
-		if !slices.Contains(s.Claims, c.Name) {
-			continue // not ticked on the consent page: never released
-		}
-		if v, ok := c.Value(cit, acc, p.cfg.Now()); ok {
-			out[c.Name] = v
-		}
-	}
+	out["sub"] = s.Subject
 	return out, nil
 }
 
 // recordDisclosure appends the released claim names (never values) to
 // the citizen's disclosure log.
 func (p *Provider) recordDisclosure(r *http.Request, s *Session, clientID string, claims map[string]any) error {
-	names := make([]string, 0, len(claims))
-	for k := range claims {
-		if k != "sub" {
-			names = append(names, k)
-		}
-	}
+	names := disclosedNames(claims)
 	if len(names) == 0 {
 		return nil
 	}
-	slices.Sort(names)
 	return p.store.AppendDisclosure(r.Context(), identity.Disclosure{AccountID: s.AccountID, ClientID: clientID, At: p.cfg.Now(),
 		Claims: names, ACR: s.IDTokenClaims().AuthenticationContextClassReference, Channel: "userinfo"})
 }
