@@ -12,7 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
+
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -31,6 +31,7 @@ type Flow interface {
 	Pending(r *http.Request, interactionID string) (provider.Pending, error)
 	LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int) error
 	Decide(r *http.Request, interactionID string, allow bool, claims []string) error
+	ConsentItems(r *http.Request, interactionID string) ([]provider.ConsentItem, error)
 	BrowserSession(r *http.Request) (identity.AuthSession, bool)
 }
 
@@ -86,7 +87,7 @@ func New(cfg Config) (*Handler, error) {
 	if h.log == nil {
 		h.log = slog.Default()
 	}
-	funcs := template.FuncMap{"t": T}
+	funcs := template.FuncMap{"t": T, "dict": dict}
 	for _, name := range []string{"login", "password", "otp", "consent", "error", "account", "devsms", "logout", "loggedout", "reset"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -187,7 +188,7 @@ type view struct {
 	// consent
 	LogoURI string
 	Purpose string
-	Scopes  []scopeView
+	Consent consentPage
 	// error
 	Code   string
 	Detail string
@@ -197,16 +198,6 @@ type view struct {
 	Account *accountView
 	// dev
 	Messages []identity.SMSMessage
-}
-
-type scopeView struct {
-	Label  string
-	Claims []claimView
-}
-
-type claimView struct {
-	Name  string
-	Label string
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
@@ -453,32 +444,22 @@ func (h *Handler) getConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := pickLang(r, p.UILocales)
-	h.render(w, r, http.StatusOK, "consent", h.consentView(w, r, lang, p))
-}
-
-func (h *Handler) consentView(w http.ResponseWriter, r *http.Request, lang string, p provider.Pending) view {
-	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: p.ID, ClientName: p.Client.Name, Purpose: p.Client.Purpose}
+	items, err := h.flow.ConsentItems(r, id)
+	if err != nil {
+		status, code := http.StatusBadRequest, "interaction_expired"
+		if !errors.Is(err, identity.ErrNotFound) {
+			h.log.Error("loading consent items failed", "err", err)
+			status, code = http.StatusInternalServerError, "server_error"
+		}
+		h.renderError(w, r, lang, status, code, "")
+		return
+	}
+	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: p.ID, ClientName: p.Client.Name, Purpose: p.Client.Purpose,
+		Consent: buildConsentView(lang, p.Scopes, items)}
 	if strings.HasPrefix(p.Client.LogoURI, "https://") {
 		v.LogoURI = p.Client.LogoURI
 	}
-	for _, s := range identity.Scopes {
-		if !slices.Contains(p.Scopes, s.Name) {
-			continue
-		}
-		sv := scopeView{Label: s.LabelVI}
-		if lang == langEN {
-			sv.Label = s.LabelEN
-		}
-		for _, c := range identity.ClaimsForScopes([]string{s.Name}) {
-			label := c.LabelVI
-			if lang == langEN {
-				label = c.LabelEN
-			}
-			sv.Claims = append(sv.Claims, claimView{Name: c.Name, Label: label})
-		}
-		v.Scopes = append(v.Scopes, sv)
-	}
-	return v
+	h.render(w, r, http.StatusOK, "consent", v)
 }
 
 func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {

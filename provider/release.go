@@ -44,11 +44,11 @@ func (p *Provider) personalClaims(ctx context.Context, s *Session, target string
 // chip card (vpip); level 1 are self-registered with the chip read by NFC
 // (vcrypt) and a selfie compared remotely (bvr).
 func verification(acc identity.Account) map[string]any {
-	checks := []map[string]any{{"check_method": "vcrypt"}, {"check_method": "bvr"}}
-	if acc.Level >= identity.Level2 {
-		checks = []map[string]any{{"check_method": "vpip"}}
-	}
 	at := acc.CreatedAt.UTC().Format(time.RFC3339)
+	checks := []map[string]any{{"check_method": "vcrypt", "time": at}, {"check_method": "bvr", "time": at}}
+	if acc.Level >= identity.Level2 {
+		checks = []map[string]any{{"check_method": "vpip", "organization": "Bộ Công an", "time": at}}
+	}
 	return map[string]any{
 		"trust_framework": TrustFramework,
 		"assurance_level": strconv.Itoa(int(acc.Level)),
@@ -56,7 +56,6 @@ func verification(acc identity.Account) map[string]any {
 		"evidence": []any{map[string]any{
 			"type":          "document",
 			"check_details": checks,
-			"time":          at,
 			"document_details": map[string]any{
 				"type":   "idcard",
 				"issuer": map[string]any{"name": "Bộ Công an", "country_code": "VNM"},
