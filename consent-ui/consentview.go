@@ -57,6 +57,9 @@ func buildConsentView(lang string, scopes []string, items []provider.ConsentItem
 		case provider.ItemNeedsLevel2Account:
 			iv.Reason = T(lang, "consent.needs_level2_account")
 			v.Withheld = append(v.Withheld, iv)
+		case provider.ItemDeclined:
+			iv.Reason = T(lang, "consent.declined_before")
+			v.Withheld = append(v.Withheld, iv)
 		case provider.ItemNeedsLevel2Login:
 			iv.Reason = T(lang, "consent.needs_level2_login")
 			v.Withheld = append(v.Withheld, iv)

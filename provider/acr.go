@@ -75,16 +75,16 @@ func essentialACR(raw string) (int, error) {
 		return 0, nil
 	}
 	var req struct {
-		IDToken map[string]*struct {
-			Essential bool     `json:"essential"`
-			Value     string   `json:"value"`
-			Values    []string `json:"values"`
-		} `json:"id_token"`
+		IDToken map[string]json.RawMessage `json:"id_token"`
 	}
-	if err := json.Unmarshal([]byte(raw), &req); err != nil {
-		return 0, fosite.ErrInvalidRequest.WithHint("The claims parameter is not valid JSON of the shape OIDC Core §5.5 defines.")
+	var acr *struct {
+		Essential bool     `json:"essential"`
+		Value     string   `json:"value"`
+		Values    []string `json:"values"`
 	}
-	acr := req.IDToken["acr"]
+	if json.Unmarshal([]byte(raw), &req) != nil || req.IDToken["acr"] != nil && json.Unmarshal(req.IDToken["acr"], &acr) != nil {
+		return 0, fosite.ErrInvalidRequest.WithHint("The claims parameter is not valid JSON of the shape OIDC Core §5.5 defines (acr takes string values).")
+	}
 	if acr == nil || !acr.Essential {
 		return 0, nil
 	}

@@ -24,6 +24,9 @@ const (
 	// ItemNeedsLevel2Login: a document claim for a level-2 account logged
 	// in with one factor: withheld.
 	ItemNeedsLevel2Login
+	// ItemDeclined: left unticked earlier and still voluntary: withheld,
+	// not asked again (prompt=consent asks everything again).
+	ItemDeclined
 )
 
 // ConsentItem is one requested claim as the consent page shows it.
@@ -103,6 +106,8 @@ func (p *Provider) consentItems(r *http.Request, it identity.Interaction) ([]Con
 			item.State = ItemNeedsLevel2Login
 		case slices.Contains(grant.Claims, a.Claim.Name):
 			item.State = ItemGranted
+		case !a.Essential && slices.Contains(grant.Declined, a.Claim.Name):
+			item.State = ItemDeclined
 		}
 		items = append(items, item)
 	}
