@@ -32,6 +32,8 @@ type accountView struct {
 	Disclosures   []disclosureView
 	Filter        string
 	Consents      []consentView
+	Level         int
+	Record        []recordPartView
 }
 
 type sessionView struct {
@@ -101,6 +103,9 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, lang str
 		h.log.Error("reading the disclosure log failed", "err", err)
 	}
 	v.Account.Filter = r.URL.Query().Get("client")
+	if v.Account.Level, v.Account.Record, err = h.personalData(r, lang, s.AccountID); err != nil {
+		h.log.Error("reading the citizen record failed", "err", err)
+	}
 	if v.Account.Consents, err = h.consentRows(r, lang, s.AccountID); err != nil {
 		h.log.Error("listing consents failed", "err", err)
 	}

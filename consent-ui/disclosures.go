@@ -58,13 +58,11 @@ func (h *Handler) disclosureRows(r *http.Request, lang, accountID string) ([]dis
 }
 
 func claimLabel(name, lang string) string {
-	for _, c := range identity.Claims {
-		if c.Name == name {
-			if lang == langEN {
-				return c.LabelEN
-			}
-			return c.LabelVI
-		}
+	if inner, ok := strings.CutPrefix(name, identity.VerifiedClaims+"."); ok {
+		return claimLabel(inner, lang) + " (" + T(lang, "consent.verified") + ")"
+	}
+	if c, ok := identity.LookupClaim(name); ok {
+		return pick(lang, c.LabelVI, c.LabelEN)
 	}
 	return name
 }

@@ -45,6 +45,7 @@ type Config struct {
 	Sessions    Sessions
 	Reset       Resetter
 	Disclosures Disclosures
+	Records     Records
 	Logout      Logout
 	CSRFKey     []byte // ≥32 bytes
 	Secure      bool   // Secure cookies (https issuer)
@@ -64,6 +65,7 @@ type Handler struct {
 	sessions    Sessions
 	reset       Resetter
 	disclosures Disclosures
+	records     Records
 	logout      Logout
 	csrfKey     []byte
 	secure      bool
@@ -83,7 +85,7 @@ const (
 
 // New parses the templates once.
 func New(cfg Config) (*Handler, error) {
-	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, throttle: cfg.Throttle, sessions: cfg.Sessions, reset: cfg.Reset, disclosures: cfg.Disclosures, logout: cfg.Logout, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
+	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, throttle: cfg.Throttle, sessions: cfg.Sessions, reset: cfg.Reset, disclosures: cfg.Disclosures, records: cfg.Records, logout: cfg.Logout, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}

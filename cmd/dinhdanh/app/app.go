@@ -198,6 +198,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Sessions:    st,
 		Reset:       a.Provider,
 		Disclosures: st,
+		Records:     st,
 		CSRFKey:     secrets.CSRF,
 		Secure:      a.Provider.SecureCookies(),
 		Logger:      o.Logger,
