@@ -32,7 +32,7 @@ func rootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	g.bind(root)
-	root.AddCommand(serveCommand(g), migrateCommand(g), demoCommand(g), citizensCommand(g), accountsCommand(g), clientsCommand(g), keysCommand(g))
+	root.AddCommand(serveCommand(g), migrateCommand(g), demoCommand(g), citizensCommand(g), accountsCommand(g), clientsCommand(g), keysCommand(g), claimsCommand(g))
 	return root
 }
 
