@@ -242,6 +242,23 @@ func TestClaimsParameter(t *testing.T) {
 	if _, ok := ui["name"]; ok {
 		t.Error("an ID-token claim went into userinfo")
 	}
+	// The log holds each release, from either channel, and nothing else.
+	acc, err := e.app.Store.GetAccountByPIN(e.ctx, testPIN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := e.app.Store.ListDisclosures(e.ctx, acc.ID, identity.DisclosureFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byChannel := map[string][]string{}
+	for _, d := range log {
+		byChannel[d.Channel] = append(byChannel[d.Channel], strings.Join(d.Claims, " "))
+	}
+	if len(log) != 2 || !slices.Equal(byChannel["id_token"], []string{"name vn_age_over_16"}) ||
+		!slices.Equal(byChannel["userinfo"], []string{"birthdate vn_account_level vn_age_over_18 vn_residence_province"}) {
+		t.Errorf("disclosure log %v", byChannel)
+	}
 	var disc map[string]any
 	getJSON(t, e.issuer+"/.well-known/openid-configuration", &disc)
 	if disc["claims_parameter_supported"] != true {
