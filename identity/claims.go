@@ -46,6 +46,9 @@ type Claim struct {
 	Derived bool
 	// Verifiable claims may be released inside verified_claims (OIDC4IDA).
 	Verifiable bool
+	// With names the claim this one qualifies (email_verified of email):
+	// it is not consented on its own and is released only along with it.
+	With string
 	// Value returns the claim's value, or ok=false when the record does
 	// not hold it (the claim is then omitted, OIDC Core §5.3.2). now is the
 	// moment of release, for derived claims.
@@ -204,14 +207,14 @@ var Claims = []Claim{
 		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) { return nonEmpty(c.Phone) }},
 	// Not yet tracked per number (a registrar may record a new one after
 	// the last SMS got through), so never claimed (OIDC Core §5.1).
-	{Name: "phone_number_verified", Scope: "phone", Format: "boolean",
+	{Name: "phone_number_verified", Scope: "phone", With: "phone_number", Format: "boolean",
 		LabelVI: "Số điện thoại đã xác minh", LabelEN: "Phone number verified",
 		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) { return false, c.Phone != "" }},
 	{Name: "email", Scope: "email", Format: "RFC 5322 address",
 		LabelVI: "Email", LabelEN: "Email",
 		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) { return nonEmpty(c.Email) }},
 	// Registrars copy e-mail addresses from paper forms: never verified.
-	{Name: "email_verified", Scope: "email", Format: "boolean",
+	{Name: "email_verified", Scope: "email", With: "email", Format: "boolean",
 		LabelVI: "Email đã xác minh", LabelEN: "Email verified",
 		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) { return false, c.Email != "" }},
 	// Integrated documents: level 2 only (Decree 69/2024).

@@ -228,6 +228,13 @@ func asks(scopes []string, cr claimsRequest) []Ask {
 		if !ok || verified && !c.Verifiable && name != identity.VerifiedClaims {
 			return
 		}
+		if c.With != "" {
+			// Consented with the claim it qualifies.
+			name, essential = c.With, false
+			if c, ok = identity.LookupClaim(name); !ok {
+				return
+			}
+		}
 		a := byName[name]
 		if a == nil {
 			a = &Ask{Claim: c}
@@ -285,7 +292,11 @@ func release(target string, in releaseInput, now time.Time) map[string]any {
 		if !ok || name == identity.VerifiedClaims || verified && !c.Verifiable {
 			return nil, false
 		}
-		if !slices.Contains(in.Consented, name) || !c.Available(in.Account, in.AuthLevel) {
+		consentedAs := name
+		if c.With != "" {
+			consentedAs = c.With // released along with it (see below)
+		}
+		if !slices.Contains(in.Consented, consentedAs) || !c.Available(in.Account, in.AuthLevel) {
 			return nil, false
 		}
 		v, ok := c.Value(in.Citizen, in.Account, now)
@@ -304,6 +315,12 @@ func release(target string, in releaseInput, now time.Time) map[string]any {
 	for name, ic := range in.Request.Members[target] {
 		if v, ok := value(name, ic, false); ok {
 			out[name] = v
+		}
+	}
+	for name := range out {
+		// A qualifier goes only with the claim it qualifies.
+		if c, _ := identity.LookupClaim(name); c.With != "" && out[c.With] == nil {
+			delete(out, name)
 		}
 	}
 	if !slices.Contains(in.Consented, identity.VerifiedClaims) {
