@@ -200,7 +200,7 @@ func (p *Portal) redeem(ctx context.Context, d *discovered, code string, pl pend
 // in with the e-ID and empty for filling by hand otherwise.
 func (p *Portal) form(w http.ResponseWriter, r *http.Request) {
 	s, loggedIn := p.currentSession(r)
-	p.render(w, http.StatusOK, "form", newFormPage(FormFromClaims(s.Claims), s.CSRF, loggedIn))
+	p.render(w, http.StatusOK, "form", newFormPage(FormFromClaims(s.Claims, p.now()), s.CSRF, loggedIn))
 }
 
 // submit acknowledges a filled form. This example stores nothing.
@@ -217,7 +217,7 @@ func (p *Portal) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	// Items from the e-ID come from the session, whatever was posted:
 	// readonly inputs are only a hint to the browser.
-	p.render(w, http.StatusOK, "submitted", summarize(FormFromClaims(s.Claims), r.PostForm))
+	p.render(w, http.StatusOK, "submitted", summarize(FormFromClaims(s.Claims, p.now()), r.PostForm))
 }
 
 func (p *Portal) logout(w http.ResponseWriter, r *http.Request) {

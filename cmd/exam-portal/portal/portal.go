@@ -56,6 +56,9 @@ type Portal struct {
 
 	loginCookie, sessionCookie string
 
+	// now is the clock: "today" for the 18-month residence rule.
+	now func() time.Time
+
 	mu   sync.Mutex
 	disc *discovered // nil until discovery first succeeds
 }
@@ -105,6 +108,7 @@ func New(ctx context.Context, cfg Config) (*Portal, error) {
 		log:           cfg.Logger,
 		loginCookie:   "exam_portal_login",
 		sessionCookie: "exam_portal_session",
+		now:           time.Now,
 	}
 	if p.client == nil {
 		p.client, _ = ctx.Value(oauth2.HTTPClient).(*http.Client)
