@@ -59,10 +59,16 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.setCookie(w, p.loginCookie, key, loginTTL)
-	u := d.oauth.AuthCodeURL(pl.State,
+	opts := []oauth2.AuthCodeOption{
 		oidc.Nonce(pl.Nonce),
 		oauth2.S256ChallengeOption(pl.Verifier),
-		oauth2.SetAuthURLParam("ui_locales", "vi"))
+		oauth2.SetAuthURLParam("ui_locales", "vi"),
+	}
+	if p.claimsParam != "" {
+		// OIDC Core §5.5: the individual claims the form uses.
+		opts = append(opts, oauth2.SetAuthURLParam("claims", p.claimsParam))
+	}
+	u := d.oauth.AuthCodeURL(pl.State, opts...)
 	http.Redirect(w, r, u, http.StatusFound)
 }
 

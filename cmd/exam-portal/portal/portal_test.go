@@ -179,7 +179,7 @@ func TestLoginRedirectsToDiscoveredEndpoint(t *testing.T) {
 		"response_type":         "code",
 		"client_id":             "exam-portal",
 		"redirect_uri":          "http://portal.test/callback",
-		"scope":                 "openid profile phone email address vn_id",
+		"scope":                 "openid",
 		"ui_locales":            "vi",
 		"code_challenge_method": "S256",
 	} {
