@@ -42,6 +42,7 @@ const (
 	kindRadio
 	kindSelect
 	kindCheckboxes
+	kindTextarea // an address: seen whole on a phone
 )
 
 // fillFunc turns a claim's value, decoded from JSON, into the input's
@@ -146,7 +147,7 @@ var formSections = []section{
 		{No: "7", Title: "Hộ khẩu thường trú",
 			Note: "Mã tỉnh, mã huyện, mã xã lấy theo hồ sơ cư trú; nhà trường đối chiếu khi xét ưu tiên.",
 			Inputs: []input{
-				{ID: "permanent_address", Label: "Địa chỉ thường trú", Autocomplete: "street-address",
+				{ID: "permanent_address", Label: "Địa chỉ thường trú", Kind: kindTextarea, Autocomplete: "street-address",
 					Claim: "vn_permanent_residence", fill: residence(fillFormatted)},
 				{ID: "province_code", Label: "Mã tỉnh (thành phố)", InputMode: "numeric", Short: true,
 					Claim: "vn_permanent_residence", fill: residence(fillCode("province_code"))},
@@ -176,7 +177,7 @@ var formSections = []section{
 				Claim: "email", fill: fillEmail},
 		}},
 		{No: "10", Title: "Địa chỉ liên hệ", Inputs: []input{
-			{ID: "contact_address", Label: "Địa chỉ liên hệ (nơi nhận giấy báo)",
+			{ID: "contact_address", Label: "Địa chỉ liên hệ (nơi nhận giấy báo)", Kind: kindTextarea,
 				Claim: "vn_current_residence", fill: residence(fillFormatted)},
 		}},
 	}},

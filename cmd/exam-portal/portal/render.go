@@ -77,6 +77,7 @@ type inputView struct {
 func (v inputView) IsRadio() bool      { return v.Kind == kindRadio }
 func (v inputView) IsSelect() bool     { return v.Kind == kindSelect }
 func (v inputView) IsCheckboxes() bool { return v.Kind == kindCheckboxes }
+func (v inputView) IsTextarea() bool   { return v.Kind == kindTextarea }
 
 type itemView struct {
 	No, Title, Note string

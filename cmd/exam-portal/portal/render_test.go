@@ -61,6 +61,14 @@ func attr(n *html.Node, key string) string {
 	return ""
 }
 
+// valueOf is an input's value attribute, or a textarea's text.
+func valueOf(n *html.Node) string {
+	if n.Data == "textarea" {
+		return textOf(n)
+	}
+	return attr(n, "value")
+}
+
 func hasAttr(n *html.Node, key string) bool {
 	for _, a := range n.Attr {
 		if a.Key == key {
@@ -176,7 +184,7 @@ func TestFormPageShowsPrefilledValuesWithMarkers(t *testing.T) {
 		"contact_address":   "Ký túc xá A, Hà Nội",
 	} {
 		in := pg.control(id)
-		if got := attr(in, "value"); got != want {
+		if got := valueOf(in); got != want {
 			t.Errorf("%s: value %q, want %q", id, got, want)
 		}
 		if !hasAttr(in, "readonly") || hasAttr(in, "disabled") {
@@ -208,13 +216,13 @@ func TestFormPageShowsPrefilledValuesWithMarkers(t *testing.T) {
 	}
 	// Item 5: Vietnamese only, so empty for the candidate, with a note.
 	fn := pg.control("foreign_nationality")
-	if attr(fn, "value") != "" || hasAttr(fn, "readonly") || pg.markedFromEID(fn) || !pg.describedAs(fn, "quốc tịch Việt Nam") {
+	if valueOf(fn) != "" || hasAttr(fn, "readonly") || pg.markedFromEID(fn) || !pg.describedAs(fn, "quốc tịch Việt Nam") {
 		t.Errorf("foreign_nationality: %v, described as %q", fn.Attr, pg.descriptions(fn))
 	}
 	// The school's own items stay empty and editable.
 	for _, id := range []string{"school_12_name", "school_12_code", "priority_category", "registration_unit", "language_exemption"} {
 		in := pg.control(id)
-		if attr(in, "value") != "" || hasAttr(in, "readonly") || pg.markedFromEID(in) {
+		if valueOf(in) != "" || hasAttr(in, "readonly") || pg.markedFromEID(in) {
 			t.Errorf("%s: the school's item is prefilled or locked: %v", id, in.Attr)
 		}
 	}
@@ -294,14 +302,14 @@ func TestFormPageWithheldAndMissingClaims(t *testing.T) {
 	delete(c, "email")
 	pg := formFor(t, c, time.Now())
 	eth := pg.control("ethnicity")
-	if attr(eth, "value") != "" || hasAttr(eth, "readonly") || pg.markedFromEID(eth) {
+	if valueOf(eth) != "" || hasAttr(eth, "readonly") || pg.markedFromEID(eth) {
 		t.Errorf("ethnicity without the claim: %v", eth.Attr)
 	}
 	if !pg.describedAs(eth, "không chia sẻ thông tin dân tộc") {
 		t.Errorf("ethnicity lacks the withheld note: %q", pg.descriptions(eth))
 	}
 	em := pg.control("email")
-	if attr(em, "value") != "" || hasAttr(em, "readonly") || !pg.describedAs(em, "không cung cấp") {
+	if valueOf(em) != "" || hasAttr(em, "readonly") || !pg.describedAs(em, "không cung cấp") {
 		t.Errorf("email without the claim: %v, described as %q", em.Attr, pg.descriptions(em))
 	}
 	if ph := pg.control("phone"); !pg.markedFromEID(ph) {
