@@ -22,7 +22,12 @@ type Field struct {
 	Value string
 	// FromEID marks a value taken from the e-ID: the page shows it
 	// read-only with the "Từ định danh điện tử" marker, and a submission
-	// cannot change it.
+	// cannot change it. Read-only rather than editable because the form
+	// must match the national record (a wrong value is corrected by the
+	// police, not on the form) and the server keeps the session's value
+	// whatever is posted, so an editable input would mislead. Read-only
+	// rather than disabled: the input stays focusable, is read by screen
+	// readers, can be selected and copied, and is submitted.
 	FromEID bool
 	// Note explains the value to the candidate (e.g. the 18-month rule
 	// worked out), or why a received claim leaves the input empty.
