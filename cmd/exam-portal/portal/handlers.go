@@ -59,10 +59,16 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.setCookie(w, p.loginCookie, key, loginTTL)
-	u := d.oauth.AuthCodeURL(pl.State,
+	opts := []oauth2.AuthCodeOption{
 		oidc.Nonce(pl.Nonce),
 		oauth2.S256ChallengeOption(pl.Verifier),
-		oauth2.SetAuthURLParam("ui_locales", "vi"))
+		oauth2.SetAuthURLParam("ui_locales", "vi"),
+	}
+	if p.claimsParam != "" {
+		// OIDC Core §5.5: the individual claims the form uses.
+		opts = append(opts, oauth2.SetAuthURLParam("claims", p.claimsParam))
+	}
+	u := d.oauth.AuthCodeURL(pl.State, opts...)
 	http.Redirect(w, r, u, http.StatusFound)
 }
 
@@ -200,7 +206,7 @@ func (p *Portal) redeem(ctx context.Context, d *discovered, code string, pl pend
 // in with the e-ID and empty for filling by hand otherwise.
 func (p *Portal) form(w http.ResponseWriter, r *http.Request) {
 	s, loggedIn := p.currentSession(r)
-	p.render(w, http.StatusOK, "form", newFormPage(FormFromClaims(s.Claims), s.CSRF, loggedIn))
+	p.render(w, http.StatusOK, "form", newFormPage(FormFromClaims(s.Claims, p.now()), s.CSRF, loggedIn))
 }
 
 // submit acknowledges a filled form. This example stores nothing.
@@ -217,7 +223,7 @@ func (p *Portal) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	// Items from the e-ID come from the session, whatever was posted:
 	// readonly inputs are only a hint to the browser.
-	p.render(w, http.StatusOK, "submitted", summarize(FormFromClaims(s.Claims), r.PostForm))
+	p.render(w, http.StatusOK, "submitted", summarize(FormFromClaims(s.Claims, p.now()), r.PostForm))
 }
 
 func (p *Portal) logout(w http.ResponseWriter, r *http.Request) {

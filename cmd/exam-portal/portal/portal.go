@@ -5,6 +5,7 @@ package portal
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,8 +18,10 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// defaultScopes asks for everything the form can use.
-var defaultScopes = []string{oidc.ScopeOpenID, "profile", "phone", "email", "address", "vn_id"}
+// defaultScopes is openid alone: the form's claims are asked for one by
+// one through the claims parameter (see FormClaims), so the portal asks
+// for no more than the form uses.
+var defaultScopes = []string{oidc.ScopeOpenID}
 
 // Config configures the portal.
 type Config struct {
@@ -26,7 +29,11 @@ type Config struct {
 	ClientID     string
 	ClientSecret string
 	RedirectURL  string   // this portal's /callback as registered with the provider
-	Scopes       []string // nil means "openid profile phone email address vn_id"
+	Scopes       []string // nil means "openid"
+	// Claims is the claims request parameter (OIDC Core §5.5) sent with
+	// every login; nil means FormClaims(), the claims the form uses. A
+	// request with no members sends no claims parameter.
+	Claims *ClaimsRequest
 	// HTTPClient is used for discovery, the token and userinfo calls and
 	// the JWKS; nil means an HTTP client carried by New's context, if any,
 	// else http.DefaultClient.
@@ -55,6 +62,11 @@ type Portal struct {
 	sessions *store[session]
 
 	loginCookie, sessionCookie string
+	// claimsParam is the JSON of Config.Claims, or empty for none.
+	claimsParam string
+
+	// now is the clock: "today" for the 18-month residence rule.
+	now func() time.Time
 
 	mu   sync.Mutex
 	disc *discovered // nil until discovery first succeeds
@@ -99,12 +111,25 @@ func New(ctx context.Context, cfg Config) (*Portal, error) {
 	if !slices.Contains(cfg.Scopes, oidc.ScopeOpenID) {
 		return nil, errors.New("portal: scopes must include openid")
 	}
+	if cfg.Claims == nil {
+		cfg.Claims = FormClaims()
+	}
+	var claimsParam string
+	if !cfg.Claims.empty() {
+		b, err := json.Marshal(cfg.Claims)
+		if err != nil {
+			return nil, fmt.Errorf("portal: claims request: %w", err)
+		}
+		claimsParam = string(b)
+	}
 	p := &Portal{
 		cfg:           cfg,
+		claimsParam:   claimsParam,
 		client:        cfg.HTTPClient,
 		log:           cfg.Logger,
 		loginCookie:   "exam_portal_login",
 		sessionCookie: "exam_portal_session",
+		now:           time.Now,
 	}
 	if p.client == nil {
 		p.client, _ = ctx.Value(oauth2.HTTPClient).(*http.Client)

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/net/html"
 	"golang.org/x/oauth2"
 )
 
@@ -180,7 +179,7 @@ func TestLoginRedirectsToDiscoveredEndpoint(t *testing.T) {
 		"response_type":         "code",
 		"client_id":             "exam-portal",
 		"redirect_uri":          "http://portal.test/callback",
-		"scope":                 "openid profile phone email address vn_id",
+		"scope":                 "openid",
 		"ui_locales":            "vi",
 		"code_challenge_method": "S256",
 	} {
@@ -423,157 +422,6 @@ func loggedIn(t *testing.T, p *Portal, claims map[string]any) (*http.Cookie, ses
 		t.Fatal(err)
 	}
 	return &http.Cookie{Name: p.sessionCookie, Value: key}, s
-}
-
-func TestFormPrefilledFromSession(t *testing.T) {
-	p := newTestPortal(t, testConfig("http://unused.test"))
-	c, _ := loggedIn(t, p, anClaims)
-	for range 2 { // reloading shows the form again
-		res := do(t, p, "GET", "/form", []*http.Cookie{c}, nil)
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("status %d", res.StatusCode)
-		}
-		inputs := parseInputs(t, res.body)
-		name := inputs["full_name"]
-		if name.attr["value"] != "NGUYỄN VĂN AN" || !name.has("readonly") {
-			t.Errorf("full_name input %+v: want the upper-case name, read-only", name.attr)
-		}
-		if !name.badge {
-			t.Error("full_name has no e-ID badge")
-		}
-		if e := inputs["email"]; e.attr["value"] != "" || e.has("readonly") || e.badge {
-			t.Errorf("email (not released) input %+v: want empty and editable", e.attr)
-		}
-		if s := inputs["school"]; s.has("readonly") {
-			t.Error("the school item must be left to the candidate")
-		}
-		if inputs["sex_0"].attr["value"] != "Nam" || !inputs["sex_0"].has("checked") || !inputs["sex_1"].has("disabled") {
-			t.Errorf("sex radios %+v %+v: want Nam checked, Nữ locked", inputs["sex_0"].attr, inputs["sex_1"].attr)
-		}
-		if !strings.Contains(res.body, `action="/logout"`) {
-			t.Error("no logout button")
-		}
-	}
-}
-
-func TestFormByHandWithoutSession(t *testing.T) {
-	p := newTestPortal(t, testConfig("http://unused.test"))
-	res := do(t, p, "GET", "/form", []*http.Cookie{{Name: p.sessionCookie, Value: "expired"}}, nil)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("status %d", res.StatusCode)
-	}
-	for id, in := range parseInputs(t, res.body) {
-		if in.has("readonly") || in.badge {
-			t.Errorf("%s is locked in a hand-filled form", id)
-		}
-	}
-	if strings.Contains(res.body, `action="/logout"`) {
-		t.Error("logout offered without a session")
-	}
-}
-
-func TestEveryInputHasALabel(t *testing.T) {
-	p := newTestPortal(t, testConfig("http://unused.test"))
-	c, _ := loggedIn(t, p, anClaims)
-	for _, cookies := range [][]*http.Cookie{nil, {c}} {
-		body := do(t, p, "GET", "/form", cookies, nil).body
-		inputs := parseInputs(t, body)
-		if len(inputs) < 20 {
-			t.Fatalf("found only %d inputs", len(inputs))
-		}
-		for id, in := range inputs {
-			if !in.labelled {
-				t.Errorf("input %q has no <label for>", id)
-			}
-		}
-	}
-}
-
-type inputInfo struct {
-	attr     map[string]string
-	labelled bool
-	badge    bool // its label carries the e-ID badge
-}
-
-func (i inputInfo) has(a string) bool { _, ok := i.attr[a]; return ok }
-
-// parseInputs returns the visible inputs and selects by id, with whether
-// a label names them. Duplicate or missing ids fail the test.
-func parseInputs(t *testing.T, page string) map[string]inputInfo {
-	t.Helper()
-	doc, err := html.Parse(strings.NewReader(page))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inputs := map[string]inputInfo{}
-	labels := map[string]bool{} // for -> has badge
-	var walk func(*html.Node, *html.Node)
-	walk = func(n, fieldset *html.Node) {
-		if n.Type == html.ElementNode {
-			attr := map[string]string{}
-			for _, a := range n.Attr {
-				attr[a.Key] = a.Val
-			}
-			switch n.Data {
-			case "fieldset":
-				fieldset = n
-			case "input", "select", "textarea":
-				if attr["type"] == "hidden" || attr["type"] == "submit" {
-					break
-				}
-				id := attr["id"]
-				if id == "" {
-					t.Errorf("an <%s name=%q> has no id", n.Data, attr["name"])
-				}
-				if _, dup := inputs[id]; dup {
-					t.Errorf("duplicate id %q", id)
-				}
-				in := inputInfo{attr: attr}
-				if fieldset != nil && strings.Contains(textOf(fieldset, "legend"), "Từ định danh điện tử") {
-					in.badge = true
-				}
-				inputs[id] = in
-			case "label":
-				labels[attr["for"]] = labels[attr["for"]] || strings.Contains(textOf(n, ""), "Từ định danh điện tử")
-			}
-		}
-		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-			walk(ch, fieldset)
-		}
-	}
-	walk(doc, nil)
-	for id, in := range inputs {
-		badge, ok := labels[id]
-		in.labelled = ok
-		in.badge = in.badge || badge
-		inputs[id] = in
-	}
-	return inputs
-}
-
-// textOf returns the text under n, or under its first child element named
-// tag when tag is not empty.
-func textOf(n *html.Node, tag string) string {
-	if tag != "" {
-		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-			if ch.Type == html.ElementNode && ch.Data == tag {
-				return textOf(ch, "")
-			}
-		}
-		return ""
-	}
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-			walk(ch)
-		}
-	}
-	walk(n)
-	return b.String()
 }
 
 func TestSubmitKeepsEIDValuesAndLogsNoPersonalData(t *testing.T) {

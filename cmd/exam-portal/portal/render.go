@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 //go:embed templates/*.html
@@ -46,121 +48,126 @@ func (p *Portal) renderError(w http.ResponseWriter, e errPage) {
 	p.render(w, e.Status, "error", e)
 }
 
-// fieldSpec describes one input of the form page. Its ID is both the
-// input's id (for <label for>) and its name.
-type fieldSpec struct {
-	ID, Label                              string
-	Type                                   string // text (default), email, tel, radio, select
-	Autocomplete, InputMode, Pattern, Hint string
-	Placeholder                            string
-	Options                                []string // for radio and select
-	Required                               bool
-	get                                    func(*Form) *Field // nil: the candidate's own item
+// eidMarker labels every value taken from the e-ID.
+const eidMarker = "Từ định danh điện tử"
+
+// missingNote is shown, after an e-ID login, by items whose claims did not
+// come (not consented, or not held).
+const missingNote = "Định danh điện tử không cung cấp thông tin này. Vui lòng tự điền."
+
+type optionView struct {
+	ID, Value         string
+	Checked, Disabled bool
 }
 
-type section struct {
-	Title, Note string
-	Specs       []fieldSpec
-}
-
-// sections is the form's layout, following the order of the paper form.
-var sections = []section{
-	{Title: "Thông tin cá nhân", Specs: []fieldSpec{
-		{ID: "full_name", Label: "1. Họ, chữ đệm và tên (chữ in hoa có dấu)", Autocomplete: "name", Required: true,
-			get: func(f *Form) *Field { return &f.FullName }},
-		{ID: "sex", Label: "Giới tính", Type: "radio", Options: []string{"Nam", "Nữ"}, Required: true,
-			get: func(f *Form) *Field { return &f.Sex }},
-		{ID: "date_of_birth", Label: "2. Ngày sinh", Placeholder: "DD/MM/YYYY", Pattern: `\d{2}/\d{2}/\d{4}`,
-			Hint: "Ngày/tháng/năm, ví dụ 05/09/2007.", Required: true,
-			get: func(f *Form) *Field { return &f.DateOfBirth }},
-		{ID: "place_of_birth", Label: "3. Nơi sinh (tỉnh, thành phố; hoặc tên nước nếu sinh ở nước ngoài)",
-			get: func(f *Form) *Field { return &f.PlaceOfBirth }},
-		{ID: "ethnicity", Label: "4. Dân tộc",
-			get: func(f *Form) *Field { return &f.Ethnicity }},
-		{ID: "nationality", Label: "5. Quốc tịch",
-			get: func(f *Form) *Field { return &f.Nationality }},
-		{ID: "id_number", Label: "6. Số định danh cá nhân (số căn cước)", InputMode: "numeric", Pattern: `\d{12}`,
-			Hint: "12 chữ số.", Required: true,
-			get: func(f *Form) *Field { return &f.IDNumber }},
-	}},
-	{Title: "7. Hộ khẩu thường trú", Specs: []fieldSpec{
-		{ID: "permanent_address", Label: "Địa chỉ thường trú", Autocomplete: "street-address",
-			get: func(f *Form) *Field { return &f.PermanentAddress }},
-		{ID: "province_code", Label: "Mã tỉnh", InputMode: "numeric", Pattern: `\d{3}`,
-			get: func(f *Form) *Field { return &f.ProvinceCode }},
-		{ID: "district_code", Label: "Mã huyện", InputMode: "numeric", Pattern: `\d{3}`,
-			get: func(f *Form) *Field { return &f.DistrictCode }},
-		{ID: "commune_code", Label: "Mã xã", InputMode: "numeric", Pattern: `\d{5}`,
-			get: func(f *Form) *Field { return &f.CommuneCode }},
-		{ID: "residence_since", Label: "Thường trú từ ngày", Placeholder: "DD/MM/YYYY", Pattern: `\d{2}/\d{2}/\d{4}`,
-			Hint: "Dùng để xét ưu tiên khu vực (thường trú trên 18 tháng).",
-			get:  func(f *Form) *Field { return &f.ResidenceSince }},
-	}},
-	{Title: "Liên hệ", Specs: []fieldSpec{
-		{ID: "phone", Label: "8. Điện thoại", Type: "tel", Autocomplete: "tel",
-			get: func(f *Form) *Field { return &f.Phone }},
-		{ID: "email", Label: "Email", Type: "email", Autocomplete: "email",
-			get: func(f *Form) *Field { return &f.Email }},
-		{ID: "contact_address", Label: "9. Địa chỉ liên hệ",
-			Hint: "Nơi nhận giấy báo dự thi, nếu khác nơi thường trú.",
-			get:  func(f *Form) *Field { return &f.ContactAddress }},
-	}},
-	{Title: "Thông tin học tập và ưu tiên", Note: "Thí sinh tự điền theo hồ sơ của nhà trường; định danh điện tử không cung cấp các mục này.", Specs: []fieldSpec{
-		{ID: "school", Label: "10. Trường THPT (tên trường, mã tỉnh, mã trường)"},
-		{ID: "class", Label: "Lớp 12"},
-		{ID: "priority_category", Label: "11. Đối tượng ưu tiên (nếu có)", Hint: "Ghi ký hiệu đối tượng, để trống nếu không có."},
-		{ID: "priority_area", Label: "12. Khu vực ưu tiên", Type: "select", Options: []string{"", "KV1", "KV2-NT", "KV2", "KV3"}},
-	}},
-}
-
-// electives are the optional subjects of the exam from 2025; a candidate
-// takes Mathematics, Literature and two of these.
-var electives = []string{
-	"Vật lí", "Hóa học", "Sinh học", "Lịch sử", "Địa lí",
-	"Giáo dục kinh tế và pháp luật", "Tin học",
-	"Công nghệ – Công nghiệp", "Công nghệ – Nông nghiệp", "Ngoại ngữ",
-}
-
-type fieldView struct {
-	fieldSpec
+type inputView struct {
+	input
 	F Field
+	// Type is the HTML input type of a text-like input.
+	Type string
+	// Class is the input's CSS classes.
+	Class string
+	// Note is the field's own note (Field.Note, or why it is empty).
+	Note string
+	// DescribedBy lists the ids of the marker, hint and notes.
+	DescribedBy string
+	Opts        []optionView
+}
+
+func (v inputView) IsRadio() bool      { return v.Kind == kindRadio }
+func (v inputView) IsSelect() bool     { return v.Kind == kindSelect }
+func (v inputView) IsCheckboxes() bool { return v.Kind == kindCheckboxes }
+func (v inputView) IsTextarea() bool   { return v.Kind == kindTextarea }
+
+type itemView struct {
+	No, Title, Note string
+	// Group: several inputs under a legend; otherwise the single input's
+	// label carries the item number.
+	Group bool
+	// Missing is the note of an item whose claims did not come.
+	Missing, MissingID string
+	Inputs             []inputView
 }
 
 type sectionView struct {
 	Title, Note string
-	Fields      []fieldView
+	Items       []itemView
 }
 
 type formPage struct {
-	Sections  []sectionView
-	Electives []electiveView
-	CSRF      string
-	LoggedIn  bool
-	AnyEID    bool
+	Sections []sectionView
+	CSRF     string
+	LoggedIn bool
+	AnyEID   bool
+	Marker   string
 }
 
-type electiveView struct {
-	ID, Name string
-}
-
+// newFormPage lays the form out. loggedIn says the candidate came through
+// the e-ID, so an input whose claim did not come says so.
 func newFormPage(f Form, csrf string, loggedIn bool) formPage {
-	fp := formPage{CSRF: csrf, LoggedIn: loggedIn}
-	for _, s := range sections {
+	fp := formPage{CSRF: csrf, LoggedIn: loggedIn, Marker: eidMarker}
+	for _, s := range formSections {
 		sv := sectionView{Title: s.Title, Note: s.Note}
-		for _, spec := range s.Specs {
-			var v Field
-			if spec.get != nil {
-				v = *spec.get(&f)
+		for _, it := range s.Items {
+			iv := itemView{No: it.No, Title: it.Title, Note: it.Note, Group: len(it.Inputs) > 1,
+				MissingID: "item-" + it.No + "-note"}
+			for _, in := range it.Inputs {
+				v := inputView{input: in, F: f[in.ID], Type: htmlType(in.Kind)}
+				if !iv.Group {
+					v.Label = it.No + ". " + in.Label
+				}
+				v.Note = v.F.Note
+				var ids []string
+				if v.F.FromEID {
+					fp.AnyEID = true
+					ids = append(ids, in.ID+"-src")
+				}
+				if in.Hint != "" {
+					ids = append(ids, in.ID+"-hint")
+				}
+				if in.Claim != "" && loggedIn && !v.F.FromEID && v.F.Note == "" {
+					if in.Withheld != "" {
+						v.Note = in.Withheld
+					} else {
+						iv.Missing = missingNote
+						ids = append(ids, iv.MissingID)
+					}
+				}
+				if v.Note != "" {
+					ids = append(ids, in.ID+"-note")
+				}
+				v.DescribedBy = strings.Join(ids, " ")
+				var classes []string
+				if v.F.FromEID {
+					classes = append(classes, "eid")
+				}
+				if in.Short {
+					classes = append(classes, "short")
+				}
+				v.Class = strings.Join(classes, " ")
+				for i, o := range in.Options {
+					ov := optionView{ID: in.ID + "-" + strconv.Itoa(i), Value: o, Checked: v.F.Value == o}
+					// A radio the e-ID answered keeps only its answer.
+					ov.Disabled = v.F.FromEID && !ov.Checked
+					v.Opts = append(v.Opts, ov)
+				}
+				iv.Inputs = append(iv.Inputs, v)
 			}
-			fp.AnyEID = fp.AnyEID || v.FromEID
-			sv.Fields = append(sv.Fields, fieldView{spec, v})
+			sv.Items = append(sv.Items, iv)
 		}
 		fp.Sections = append(fp.Sections, sv)
 	}
-	for i, name := range electives {
-		fp.Electives = append(fp.Electives, electiveView{ID: "elective_" + string(rune('a'+i)), Name: name})
-	}
 	return fp
+}
+
+func htmlType(k inputKind) string {
+	switch k {
+	case kindEmail:
+		return "email"
+	case kindTel:
+		return "tel"
+	}
+	return "text"
 }
 
 type summaryRow struct {
@@ -168,33 +175,35 @@ type summaryRow struct {
 	FromEID      bool
 }
 
+// compulsory are the papers every candidate takes.
+const compulsory = "Toán, Ngữ văn"
+
 // summarize lists a submitted form; items from the e-ID take the session's
-// value, the rest what was posted.
+// value, whatever was posted, the rest what was posted.
 func summarize(f Form, posted url.Values) []summaryRow {
 	var rows []summaryRow
-	for _, s := range sections {
-		for _, spec := range s.Specs {
-			row := summaryRow{Label: spec.Label, Value: posted.Get(spec.ID)}
-			if spec.get != nil {
-				if v := *spec.get(&f); v.FromEID {
-					row.Value, row.FromEID = v.Value, true
+	for _, s := range formSections {
+		for _, it := range s.Items {
+			for _, in := range it.Inputs {
+				row := summaryRow{Label: it.No + ". " + in.Label, Value: strings.TrimSpace(posted.Get(in.ID))}
+				switch {
+				case f[in.ID].FromEID:
+					row.Value, row.FromEID = f[in.ID].Value, true
+				case in.Kind == kindCheckboxes:
+					var chosen []string
+					for _, v := range posted[in.ID] {
+						if slices.Contains(in.Options, v) && !slices.Contains(chosen, v) {
+							chosen = append(chosen, v)
+						}
+					}
+					row.Label = it.No + ". " + it.Title
+					row.Value = strings.Join(append([]string{compulsory}, chosen...), ", ")
+				case len(in.Options) > 0 && !slices.Contains(in.Options, row.Value):
+					row.Value = ""
 				}
+				rows = append(rows, row)
 			}
-			if len(spec.Options) > 0 && !slices.Contains(spec.Options, row.Value) {
-				row.Value = ""
-			}
-			rows = append(rows, row)
 		}
 	}
-	var chosen []string
-	for _, e := range posted["elective"] {
-		if slices.Contains(electives, e) && !slices.Contains(chosen, e) {
-			chosen = append(chosen, e)
-		}
-	}
-	subjects := "Toán, Ngữ văn"
-	for _, c := range chosen {
-		subjects += ", " + c
-	}
-	return append(rows, summaryRow{Label: "13. Bài thi/môn thi đăng ký", Value: subjects})
+	return rows
 }
