@@ -42,8 +42,11 @@ type Claim struct {
 	// authentication level both needed for release (Decree 69/2024:
 	// integrated documents need level 2).
 	MinLevel Level
-	// Derived claims answer a question without revealing the data.
+	// Derived claims answer a question without revealing the data. Basis
+	// is the scope of the data they are derived from: a client must be
+	// registered for it to ask.
 	Derived bool
+	Basis   string
 	// Verifiable claims may be released inside verified_claims (OIDC4IDA).
 	Verifiable bool
 	// With names the claim this one qualifies (email_verified of email):
@@ -237,13 +240,13 @@ var Claims = []Claim{
 		LabelVI: "Mức tài khoản định danh", LabelEN: "e-ID account level",
 		Value: func(_ Citizen, a Account, _ time.Time) (any, bool) { return int(a.Level), a.Level > 0 }},
 	// Derived: only through the claims parameter.
-	{Name: "vn_age_over_14", Derived: true, Format: "boolean, on the day of release",
+	{Name: "vn_age_over_14", Derived: true, Basis: "profile", Format: "boolean, on the day of release",
 		LabelVI: "Đủ 14 tuổi trở lên (có/không)", LabelEN: "Aged 14 or over (yes/no)", Value: ageOver(14)},
-	{Name: "vn_age_over_16", Derived: true, Format: "boolean, on the day of release",
+	{Name: "vn_age_over_16", Derived: true, Basis: "profile", Format: "boolean, on the day of release",
 		LabelVI: "Đủ 16 tuổi trở lên (có/không)", LabelEN: "Aged 16 or over (yes/no)", Value: ageOver(16)},
-	{Name: "vn_age_over_18", Derived: true, Format: "boolean, on the day of release",
+	{Name: "vn_age_over_18", Derived: true, Basis: "profile", Format: "boolean, on the day of release",
 		LabelVI: "Đủ 18 tuổi trở lên (có/không)", LabelEN: "Aged 18 or over (yes/no)", Value: ageOver(18)},
-	{Name: "vn_residence_province", Derived: true, Format: "province code of the permanent residence",
+	{Name: "vn_residence_province", Derived: true, Basis: "vn_residence", Format: "province code of the permanent residence",
 		LabelVI: "Tỉnh/thành phố thường trú (chỉ mã)", LabelEN: "Province of permanent residence (code only)",
 		Value: func(c Citizen, _ Account, _ time.Time) (any, bool) { return nonEmpty(c.ProvinceCode) }},
 }
@@ -269,6 +272,17 @@ func LookupClaim(name string) (Claim, bool) {
 		}
 	}
 	return Claim{}, false
+}
+
+// RegisteredFor reports whether a client registered for scopes may ask
+// for the claim, by scope or through the claims parameter.
+func (c Claim) RegisteredFor(scopes []string) bool {
+	for _, s := range scopes {
+		if c.ReleasedUnder(s) || c.Basis != "" && c.Basis == s {
+			return true
+		}
+	}
+	return c.Name == VerifiedClaims // its claims are checked one by one
 }
 
 // ReleasedUnder reports whether the scope releases the claim.

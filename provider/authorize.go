@@ -160,6 +160,7 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	}
 	hasGrant := err == nil
 	cr, _ := parseClaimsParameter(ar.GetRequestForm().Get("claims")) // checked above
+	cr = cr.forClient(client.Scopes)
 	consented := it != nil && it.Decision == "allow"
 	if !consented && !slices.Contains(prompt, "consent") && hasGrant && covers(grant.Scopes, requested) {
 		fresh, err := p.newAsks(ctx, asks(requested, cr), grant, auth)

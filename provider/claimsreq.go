@@ -178,6 +178,39 @@ func parseVerified(target string, raw json.RawMessage) ([]verifiedRequest, error
 	return out, nil
 }
 
+// forClient drops the claims the client is not registered for (its
+// scopes, or the scope a derived claim is computed from): the claims
+// parameter cannot reach data a client was never approved to ask for.
+func (cr claimsRequest) forClient(registered []string) claimsRequest {
+	allowed := func(name string) bool {
+		c, ok := identity.LookupClaim(name)
+		return ok && c.RegisteredFor(registered)
+	}
+	out := claimsRequest{Members: map[string]map[string]individualClaim{}, Verified: map[string][]verifiedRequest{}}
+	for target, members := range cr.Members {
+		out.Members[target] = map[string]individualClaim{}
+		for name, ic := range members {
+			if allowed(name) {
+				out.Members[target][name] = ic
+			}
+		}
+	}
+	for target, list := range cr.Verified {
+		for _, vr := range list {
+			kept := verifiedRequest{Frameworks: vr.Frameworks, Claims: map[string]individualClaim{}}
+			for name, ic := range vr.Claims {
+				if allowed(name) {
+					kept.Claims[name] = ic
+				}
+			}
+			if len(kept.Claims) > 0 {
+				out.Verified[target] = append(out.Verified[target], kept)
+			}
+		}
+	}
+	return out
+}
+
 // acceptsOurFramework reports whether the request accepts vn_nd69_2024.
 func (vr verifiedRequest) acceptsOurFramework() bool {
 	return individualClaim{Allowed: vr.Frameworks}.matches(TrustFramework)

@@ -75,6 +75,11 @@ func (p *Provider) consentItems(r *http.Request, it identity.Interaction) ([]Con
 	if err != nil {
 		return nil, err
 	}
+	client, err := p.store.GetIdentityClient(ctx, it.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	cr = cr.forClient(client.Scopes)
 	acc, err := p.store.GetAccount(ctx, it.AccountID)
 	if err != nil {
 		return nil, err

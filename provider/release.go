@@ -14,11 +14,12 @@ import (
 
 // personalClaims computes what a token's session releases to target, from
 // the citizen's record as it is now.
-func (p *Provider) personalClaims(ctx context.Context, s *Session, target string, scopes []string) (map[string]any, error) {
+func (p *Provider) personalClaims(ctx context.Context, s *Session, client fosite.Client, target string, scopes []string) (map[string]any, error) {
 	cr, err := parseClaimsParameter(s.ClaimsParam)
 	if err != nil {
 		return nil, err // validated at the authorization endpoint
 	}
+	cr = cr.forClient(client.GetScopes())
 	if target == targetIDToken && len(cr.Members[target]) == 0 && len(cr.Verified[target]) == 0 {
 		return map[string]any{}, nil // nothing asked for: no lookups
 	}
@@ -110,7 +111,7 @@ func (s *idTokenStrategy) GenerateIDToken(ctx context.Context, lifespan time.Dur
 	if !ok || sess.AccountID == "" || sess.ClaimsParam == "" {
 		return s.inner.GenerateIDToken(ctx, lifespan, req)
 	}
-	claims, err := s.p.personalClaims(ctx, sess, targetIDToken, nil)
+	claims, err := s.p.personalClaims(ctx, sess, req.GetClient(), targetIDToken, nil)
 	if err != nil {
 		return "", fosite.ErrServerError.WithWrap(err)
 	}

@@ -49,7 +49,7 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusForbidden, "insufficient_scope", "The access token does not belong to a citizen.")
 		return
 	}
-	claims, err := p.userClaims(r, s, ar.GetGrantedScopes())
+	claims, err := p.userClaims(r, s, ar.GetClient(), ar.GetGrantedScopes())
 	if err != nil {
 		if errors.Is(err, identity.ErrNotFound) {
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
@@ -73,8 +73,8 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 
 // userClaims assembles the claims released to userinfo; sub is always
 // the one in the ID token (§5.3.2).
-func (p *Provider) userClaims(r *http.Request, s *Session, scopes fosite.Arguments) (map[string]any, error) {
-	out, err := p.personalClaims(r.Context(), s, targetUserinfo, scopes)
+func (p *Provider) userClaims(r *http.Request, s *Session, client fosite.Client, scopes fosite.Arguments) (map[string]any, error) {
+	out, err := p.personalClaims(r.Context(), s, client, targetUserinfo, scopes)
 	if err != nil {
 		return nil, err
 	}

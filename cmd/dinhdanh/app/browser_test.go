@@ -16,11 +16,11 @@ import (
 	"github.com/dinhdanh/dinhdanh/provider"
 )
 
-// uncheckedClaim is the voluntary claim the citizen unticks on the
-// consent page. The portal must ask for it, so that it has a checkbox
-// there (the test fails if not), and it needs an entry in
-// uncheckedClaimShows.
-const uncheckedClaim = "email"
+// uncheckedClaim is the voluntary claim the citizen leaves unticked on
+// the consent page: the portal's voluntary, sensitive vn_ethnicity. The
+// portal must ask for it, so that it has a checkbox there (the test fails
+// if not), and it needs an entry in uncheckedClaimShows.
+const uncheckedClaim = "vn_ethnicity"
 
 // uncheckedClaimShows is, per claim, the test citizen's value as the
 // portal's form would show it: it must not be on the form once unticked.
@@ -70,8 +70,11 @@ func browserJourney(t *testing.T, h *headless, vp viewport) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// An ethnicity to release, should uncheckedClaim be vn_ethnicity.
+	// The record the exam form draws on.
 	cit.Details.Ethnicity = &identity.Coded{Code: "01", Label: "Kinh"}
+	cit.Details.PlaceOfBirth = &identity.PlaceOfBirth{Country: "VN", Region: "Hà Nội"}
+	cit.Details.DistrictCode, cit.Details.CommuneCode, cit.Details.ResidenceSince = "002", "00037", "2015-06-01"
+	cit.Details.CurrentResidence = &identity.Address{Formatted: "45 Lê Lợi, Bến Thành, TP. Hồ Chí Minh", ProvinceCode: "79"}
 	if _, _, _, err := e.app.Store.UpsertCitizens(e.ctx, []identity.Citizen{cit}); err != nil {
 		t.Fatal(err)
 	}
@@ -114,11 +117,20 @@ func browserJourney(t *testing.T, h *headless, vp viewport) {
 	}
 	box := fmt.Sprintf(`input[type="checkbox"][name="claim"][value=%q]`, uncheckedClaim)
 	isChecked := fmt.Sprintf(`document.querySelector(%q).checked`, box)
-	if !eval[bool](tb, isChecked) {
-		tb.fatalf("the %s checkbox is not ticked to begin with", uncheckedClaim)
+	// A sensitive claim starts unticked (it needs its own tick); a basic
+	// one starts ticked. Either way Space toggles it, and it ends unticked.
+	sensitive := claim.Class == identity.Sensitive
+	if eval[bool](tb, isChecked) == sensitive {
+		tb.fatalf("the %s checkbox starts ticked=%v; want %v", uncheckedClaim, !sensitive, !sensitive)
 	}
 	tb.focusPageStart()
 	tb.tabTo(box, 60)
+	if sensitive {
+		tb.do("pressing Space on the checkbox", chromedp.KeyEvent(" "))
+		if !eval[bool](tb, isChecked) {
+			tb.fatalf("Space did not tick the %s checkbox", uncheckedClaim)
+		}
+	}
 	tb.do("pressing Space on the checkbox", chromedp.KeyEvent(" "))
 	if eval[bool](tb, isChecked) {
 		tb.fatalf("Space did not untick the %s checkbox", uncheckedClaim)
@@ -130,7 +142,7 @@ func browserJourney(t *testing.T, h *headless, vp viewport) {
 	tb.pageIs("portal form", portalURL+"/", "form")
 	tb.checkPage("portal-form")
 	onForm := eval[string](tb, shownJS)
-	for _, want := range []string{"NGUYỄN VĂN AN", testPIN} {
+	for _, want := range []string{"NGUYỄN VĂN AN", testPIN, "14/03/1995", "Hà Nội", "45 Lê Lợi", "0912345678"} {
 		if !strings.Contains(onForm, want) {
 			t.Errorf("%s: the prefilled form does not show %q", vp.name, want)
 		}
@@ -205,7 +217,8 @@ func startBrowserPortal(t *testing.T, e *env) (string, string) {
 	t.Cleanup(srv.Close)
 	id, secret := e.registerClient(provider.ClientSpec{
 		ID: "exam-portal-browser", Name: browserPortalName, RedirectURIs: []string{srv.URL + "/callback"},
-		Scopes: []string{"openid", "profile", "email", "phone", "address", "vn_id", "vn_ethnicity"},
+		Scopes:  []string{"openid", "profile", "vn_id", "vn_civil", "vn_ethnicity", "vn_residence", "phone", "email"},
+		Purpose: "Đăng ký dự thi tốt nghiệp THPT",
 	})
 	p, err := portal.New(e.ctx, portal.Config{Issuer: e.issuer, ClientID: id, ClientSecret: secret,
 		RedirectURL: srv.URL + "/callback", Logger: testLogger()})
