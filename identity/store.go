@@ -10,8 +10,11 @@ import (
 
 type CitizenStore interface {
 	// UpsertCitizens writes all records in one transaction, keyed by PIN.
-	// A record equal to the stored one (ignoring Source and UpdatedAt) is
-	// left untouched, so importing the same file twice changes nothing.
+	// A record that carries only some fields (Citizen.Fields) keeps the
+	// stored value of the others (MergeCitizen). A record then equal to
+	// the stored one (SameCitizenData: ignoring Source, UpdatedAt and
+	// Sources) is left untouched, so importing the same file twice changes
+	// nothing. The store maintains Sources per part (TrackSources).
 	UpsertCitizens(ctx context.Context, citizens []Citizen) (inserted, updated, unchanged int, err error)
 	GetCitizen(ctx context.Context, pin string) (Citizen, error)
 }

@@ -29,7 +29,16 @@ type Citizen struct {
 	Details CitizenDetails
 	// Sources records, per part of the record (see RecordParts), where it
 	// came from and when it last changed: shown to the citizen on /account.
+	// The store maintains it (see TrackSources); a value given to
+	// UpsertCitizens is ignored.
 	Sources map[string]Provenance
+
+	// Fields, when not nil, names the fields this value carries (the
+	// Field* constants): UpsertCitizens replaces only those in a stored
+	// record and keeps the others (see MergeCitizen). nil means the value
+	// is the whole record. An import sets it from the file's columns, so a
+	// column absent from the file never erases what is stored. Not stored.
+	Fields []string
 }
 
 // CitizenDetails are the optional parts of a citizen record. JSON names

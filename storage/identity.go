@@ -27,9 +27,15 @@ var (
 const citizenChunk = 500
 
 // UpsertCitizens writes all records in one transaction, keyed by PIN. A
-// record whose data equals the stored one is left untouched and counted as
-// unchanged; a PIN repeated in the input is compared with its previous
-// occurrence.
+// record that carries only some fields (Citizen.Fields) keeps the stored
+// value of the others (identity.MergeCitizen). A record whose data then
+// equals the stored one is left untouched and counted as unchanged; a PIN
+// repeated in the input is compared with its previous occurrence.
+//
+// The store maintains Sources (identity.TrackSources): a new record's
+// parts, and an updated record's changed parts, are credited to its Source
+// at its UpdatedAt (the store's clock when zero); its other parts keep
+// their provenance.
 func (s *Store) UpsertCitizens(ctx context.Context, citizens []identity.Citizen) (inserted, updated, unchanged int, err error) {
 	now := s.now()
 	err = s.inTx(ctx, func(tx *gorm.DB) error {
@@ -50,43 +56,52 @@ func (s *Store) UpsertCitizens(ctx context.Context, citizens []identity.Citizen)
 			if err := q.Where("pin IN ?", pins).Find(&existing).Error; err != nil {
 				return dbErr("citizens", err)
 			}
-			current := make(map[string]citizenRow, len(existing))
+			current := make(map[string]identity.Citizen, len(existing))
 			for _, r := range existing {
-				current[r.PIN] = r
+				current[r.PIN] = r.domain()
 			}
 			var toInsert []*citizenRow
-			pending := map[string]*citizenRow{}
+			pending := map[string]*citizenRow{} // inserted by this chunk, not yet written
 			for _, c := range chunk {
-				row := toCitizenRow(c)
-				if c.UpdatedAt.IsZero() {
-					row.UpdatedAt = now
+				var prev *identity.Citizen
+				if p, ok := pending[c.PIN]; ok {
+					d := p.domain()
+					prev = &d
+				} else if old, ok := current[c.PIN]; ok {
+					prev = &old
 				}
-				if p, ok := pending[row.PIN]; ok { // repeated within this chunk, not yet written
-					if sameCitizenData(*p, row) {
-						unchanged++
-					} else {
-						*p = row
-						updated++
-					}
+				var base identity.Citizen // nothing stored: absent fields are empty
+				if prev != nil {
+					base = *prev
+				}
+				next := identity.MergeCitizen(base, c)
+				if next.UpdatedAt.IsZero() {
+					next.UpdatedAt = now
+				}
+				if prev != nil && identity.SameCitizenData(*prev, next) {
+					unchanged++
 					continue
 				}
-				old, ok := current[row.PIN]
-				switch {
-				case !ok:
+				next.Sources = identity.TrackSources(prev, next, next.UpdatedAt.UTC())
+				row := toCitizenRow(next)
+				if p, ok := pending[row.PIN]; ok {
+					*p = row
+					updated++
+					continue
+				}
+				if prev == nil {
 					r := row
 					toInsert = append(toInsert, &r)
 					pending[row.PIN] = &r
 					inserted++
-				case sameCitizenData(old, row):
-					unchanged++
-				default:
-					if err := tx.Model(&citizenRow{}).Where("pin = ?", row.PIN).
-						Select("*").Omit("pin").Updates(&row).Error; err != nil {
-						return dbErr("citizens", err)
-					}
-					current[row.PIN] = row
-					updated++
+					continue
 				}
+				if err := tx.Model(&citizenRow{}).Where("pin = ?", row.PIN).
+					Select("*").Omit("pin").Updates(&row).Error; err != nil {
+					return dbErr("citizens", err)
+				}
+				current[row.PIN] = next
+				updated++
 			}
 			if len(toInsert) > 0 {
 				if err := tx.CreateInBatches(toInsert, 100).Error; err != nil {

@@ -59,7 +59,7 @@ func migrations() []*gormigrate.Migration {
 			},
 		},
 	}
-	return append(list, securityMigration(), totpMigration(), backchannelMigration(), devSMSMigration(), sessionIdleMigration(), consentClaimsMigration(), disclosuresMigration(), consentDeclinedMigration())
+	return append(list, securityMigration(), totpMigration(), backchannelMigration(), devSMSMigration(), sessionIdleMigration(), consentClaimsMigration(), disclosuresMigration(), citizenDetailsMigration(), consentDeclinedMigration())
 }
 
 // Models of migration 202611270001_init. JSON lists are text columns.
@@ -243,3 +243,32 @@ type v1UsedJTI struct {
 }
 
 func (v1UsedJTI) TableName() string { return "oauth2_used_jtis" }
+
+// citizenDetailsMigration adds the optional parts of a citizen record
+// (identity.CitizenDetails) and their per-part provenance, both as JSON
+// text. Rows stored before it have "{}" in both: no details, and the
+// provenance of the whole record (see citizenRow.domain).
+func citizenDetailsMigration() *gormigrate.Migration {
+	return &gormigrate.Migration{
+		ID: "202611270009_citizen_details",
+		Migrate: func(tx *gorm.DB) error {
+			if err := tx.Migrator().AddColumn(&v9Citizen{}, "Details"); err != nil {
+				return err
+			}
+			return tx.Migrator().AddColumn(&v9Citizen{}, "Sources")
+		},
+		Rollback: func(tx *gorm.DB) error {
+			if err := tx.Migrator().DropColumn(&v9Citizen{}, "Sources"); err != nil {
+				return err
+			}
+			return tx.Migrator().DropColumn(&v9Citizen{}, "Details")
+		},
+	}
+}
+
+type v9Citizen struct {
+	Details string `gorm:"column:details;type:text;not null;default:'{}'"`
+	Sources string `gorm:"column:sources;type:text;not null;default:'{}'"`
+}
+
+func (v9Citizen) TableName() string { return "citizens" }

@@ -103,33 +103,103 @@ type citizenRow struct {
 	PermanentAddress string
 	ProvinceCode     string
 	Source           string
-	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
+	UpdatedAt        time.Time     `gorm:"autoUpdateTime:false"`
+	Details          detailsColumn `gorm:"column:details"`
+	Sources          sourcesColumn `gorm:"column:sources"`
 }
 
 func (citizenRow) TableName() string { return "citizens" }
 
 func toCitizenRow(c identity.Citizen) citizenRow {
+	src := make(sourcesColumn, len(c.Sources))
+	for p, v := range c.Sources {
+		src[p] = identity.Provenance{Source: v.Source, UpdatedAt: v.UpdatedAt.UTC()}
+	}
 	return citizenRow{
 		PIN: c.PIN, FullName: c.FullName, Birthdate: c.Birthdate, Gender: string(c.Gender),
 		Phone: c.Phone, Email: c.Email, PermanentAddress: c.PermanentAddress,
 		ProvinceCode: c.ProvinceCode, Source: c.Source, UpdatedAt: c.UpdatedAt.UTC(),
+		Details: detailsColumn(c.Details), Sources: src,
 	}
 }
 
 func (r citizenRow) domain() identity.Citizen {
-	return identity.Citizen{
+	c := identity.Citizen{
 		PIN: r.PIN, FullName: r.FullName, Birthdate: r.Birthdate, Gender: identity.Gender(r.Gender),
 		Phone: r.Phone, Email: r.Email, PermanentAddress: r.PermanentAddress,
 		ProvinceCode: r.ProvinceCode, Source: r.Source, UpdatedAt: r.UpdatedAt.UTC(),
+		Details: identity.CitizenDetails(r.Details),
 	}
+	if len(r.Sources) == 0 {
+		// Stored before provenance was tracked per part.
+		c.Sources = identity.LegacySources(c)
+	} else {
+		c.Sources = make(map[string]identity.Provenance, len(r.Sources))
+		for p, v := range r.Sources {
+			c.Sources[p] = identity.Provenance{Source: v.Source, UpdatedAt: v.UpdatedAt.UTC()}
+		}
+	}
+	return c
 }
 
-// sameCitizenData compares what an import may change; Source and UpdatedAt
-// only record where and when it came from.
-func sameCitizenData(a, b citizenRow) bool {
-	return a.FullName == b.FullName && a.Birthdate == b.Birthdate && a.Gender == b.Gender &&
-		a.Phone == b.Phone && a.Email == b.Email && a.PermanentAddress == b.PermanentAddress &&
-		a.ProvinceCode == b.ProvinceCode
+// detailsColumn is identity.CitizenDetails as JSON text (the claim
+// members of DOMAIN.md), the same on SQLite and PostgreSQL.
+type detailsColumn identity.CitizenDetails
+
+func (d detailsColumn) Value() (driver.Value, error) {
+	b, err := json.Marshal(identity.CitizenDetails(d))
+	return string(b), err
+}
+
+func (d *detailsColumn) Scan(src any) error {
+	*d = detailsColumn{}
+	b, err := jsonColumnBytes(src, "citizen details")
+	if err != nil || len(b) == 0 {
+		return err
+	}
+	var v identity.CitizenDetails
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("storage: citizen details column: %w", err)
+	}
+	*d = detailsColumn(v)
+	return nil
+}
+
+// sourcesColumn is a citizen's per-part provenance as a JSON object.
+type sourcesColumn map[string]identity.Provenance
+
+func (s sourcesColumn) Value() (driver.Value, error) {
+	if s == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(map[string]identity.Provenance(s))
+	return string(b), err
+}
+
+func (s *sourcesColumn) Scan(src any) error {
+	*s = nil
+	b, err := jsonColumnBytes(src, "citizen sources")
+	if err != nil || len(b) == 0 {
+		return err
+	}
+	v := map[string]identity.Provenance{}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("storage: citizen sources column: %w", err)
+	}
+	*s = v
+	return nil
+}
+
+func jsonColumnBytes(src any, what string) ([]byte, error) {
+	switch v := src.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return []byte(v), nil
+	case []byte:
+		return v, nil
+	}
+	return nil, fmt.Errorf("storage: cannot scan %T into %s", src, what)
 }
 
 type accountRow struct {

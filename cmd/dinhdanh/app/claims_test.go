@@ -376,8 +376,9 @@ func TestDocumentsNeedLevel2(t *testing.T) {
 		t.Errorf("level-1 login released %v", got)
 	}
 
-	// Level-2 account, level-2 login: released.
-	tok, _ = e.flow(b, c, cfg, allow, oauth2.SetAuthURLParam("acr_values", "urn:vn:eid:loa:2"))
+	// Level-2 account, level-2 login: released (health insurance is
+	// sensitive: ticked on its own).
+	tok, _ = e.flow(b, c, cfg, url.Values{"decision": {"allow"}, "claim": {"vn_health_insurance"}}, oauth2.SetAuthURLParam("acr_values", "urn:vn:eid:loa:2"))
 	ui := e.userinfo(tok)
 	if got := keys(ui, "sub", "vn_account_level"); !slices.Equal(got, docs) {
 		t.Errorf("level-2 login released %v, want %v", got, docs)
