@@ -87,6 +87,11 @@ func (e *env) flow(b *browser, c *citizen, cfg oauth2.Config, consent url.Values
 	consentPage := ""
 	if strings.Contains(b.body, `name="decision"`) {
 		consentPage = b.body
+		if ticks := consent["tick"]; ticks != nil {
+			// tick: boxes to tick on top of those ticked already.
+			v := url.Values{"decision": consent["decision"], "claim": append(checkedValues(b.body), ticks...)}
+			consent = v
+		}
 		b.submit(e.issuer, "/consent", consent)
 	}
 	q := b.callback()
@@ -319,7 +324,7 @@ func TestSensitiveClaimNeedsItsOwnTick(t *testing.T) {
 	}
 	// Not asked again (declined, and only voluntary), so prompt=consent
 	// to tick it; now it is released.
-	tok, _ = e.flow(b, c, cfg, url.Values{"decision": {"allow"}, "claim": {"vn_ethnicity"}}, req, oauth2.SetAuthURLParam("prompt", "consent"))
+	tok, _ = e.flow(b, c, cfg, url.Values{"decision": {"allow"}, "tick": {"vn_ethnicity"}}, req, oauth2.SetAuthURLParam("prompt", "consent"))
 	ui = e.userinfo(tok)
 	if eth, _ := ui["vn_ethnicity"].(map[string]any); eth["code"] != "01" || eth["label"] != "Kinh" {
 		t.Errorf("vn_ethnicity after ticking: %v", ui["vn_ethnicity"])
@@ -378,7 +383,7 @@ func TestDocumentsNeedLevel2(t *testing.T) {
 
 	// Level-2 account, level-2 login: released (health insurance is
 	// sensitive: ticked on its own).
-	tok, _ = e.flow(b, c, cfg, url.Values{"decision": {"allow"}, "claim": {"vn_health_insurance"}}, oauth2.SetAuthURLParam("acr_values", "urn:vn:eid:loa:2"))
+	tok, _ = e.flow(b, c, cfg, url.Values{"decision": {"allow"}, "tick": {"vn_health_insurance"}}, oauth2.SetAuthURLParam("acr_values", "urn:vn:eid:loa:2"))
 	ui := e.userinfo(tok)
 	if got := keys(ui, "sub", "vn_account_level"); !slices.Equal(got, docs) {
 		t.Errorf("level-2 login released %v, want %v", got, docs)
