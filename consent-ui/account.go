@@ -82,7 +82,12 @@ func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.renderAccount(w, r, pickLang(r, ""), s, http.StatusOK, view{})
+	v := view{}
+	if r.URL.Query().Get("notice") == "withdrawn" {
+		// Said after the redirect, so a reload does not repeat the form.
+		v.Notice = T(pickLang(r, ""), "account.withdrawn")
+	}
+	h.renderAccount(w, r, pickLang(r, ""), s, http.StatusOK, v)
 }
 
 func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, lang string, s identity.AuthSession, status int, v view) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dinhdanh/dinhdanh/identity"
 	"github.com/dinhdanh/dinhdanh/provider"
@@ -90,6 +91,8 @@ func displayValue(lang, name string, v any) string {
 		return T(lang, fmt.Sprintf("value.level%v", v))
 	case "vn_marital_status":
 		return T(lang, "value.marital."+fmt.Sprint(v))
+	case "birthdate":
+		return civilDate(fmt.Sprint(v))
 	}
 	switch x := v.(type) {
 	case string:
@@ -136,7 +139,16 @@ func displayValue(lang, name string, v any) string {
 func addressLine(lang string, a identity.Address) string {
 	s := a.Formatted
 	if a.Since != "" {
-		s += " (" + T(lang, "value.since") + " " + a.Since + ")"
+		s += " (" + T(lang, "value.since") + " " + civilDate(a.Since) + ")"
+	}
+	return s
+}
+
+// civilDate shows YYYY-MM-DD as dd/mm/yyyy, the way dates are written in
+// Vietnam.
+func civilDate(s string) string {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.Format("02/01/2006")
 	}
 	return s
 }

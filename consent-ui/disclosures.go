@@ -137,5 +137,5 @@ func (h *Handler) postWithdraw(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.Info("consent withdrawn", "account", s.AccountID)
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	http.Redirect(w, r, "/account?notice=withdrawn", http.StatusSeeOther)
 }

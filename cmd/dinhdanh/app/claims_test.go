@@ -222,7 +222,7 @@ func TestClaimsParameter(t *testing.T) {
 	if strings.Contains(page, `value="birthdate"`) || strings.Contains(page, `value="name"`) {
 		t.Errorf("an essential claim has a checkbox")
 	}
-	for _, want := range []string{`value="vn_age_over_18"`, `value="vn_age_over_16"`, "1995-03-14", "Nguyễn Văn An", "Đủ 18 tuổi trở lên"} {
+	for _, want := range []string{`value="vn_age_over_18"`, `value="vn_age_over_16"`, "14/03/1995", "Nguyễn Văn An", "Đủ 18 tuổi trở lên"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("consent page lacks %q", want)
 		}
