@@ -173,8 +173,7 @@ func TestWithdrawConsent(t *testing.T) {
 	}
 	b.submit(e.issuer, "/account/consents/withdraw", url.Values{"client_id": {"exam-portal"}})
 	if !strings.Contains(b.body, "Đã rút lại sự đồng ý") || strings.Contains(b.body, `name="client_id" value="exam-portal"`) {
-		t.Errorf("after withdrawal the page does not say so, or still lists the service:
-%s", b.body)
+		t.Errorf("after withdrawal the page does not say so, or still lists the service:\n%s", b.body)
 	}
 	if _, err := e.provider.UserInfo(e.ctx, oauth2.StaticTokenSource(tok)); err == nil {
 		t.Error("access token works after withdrawal")
