@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,7 +52,8 @@ const (
 	maxAddressRunes     = 300
 	maxEmailBytes       = 254 // RFC 5321 §4.5.3.1.3 path limit, less the brackets
 	// maxImportLineBytes bounds one physical line, so a file without line
-	// breaks cannot be read into memory whole. A valid row is under 10 KiB.
+	// breaks cannot be read into memory whole. A valid row of the basic
+	// columns is under 10 KiB; with all 42 columns full, under 48 KiB.
 	maxImportLineBytes = 64 << 10
 )
 
@@ -77,11 +79,14 @@ type RowError struct {
 func (e RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
 
 // ParseCitizensCSV reads a registrar's citizen file and validates every
-// row. Valid rows come back normalized in good; each invalid row is in
-// rejected with its line and every reason found, and the rest of the file
-// is still read. err is for a file that cannot be imported at all: a bad
-// header, more than MaxImportRows rows, a line over 64 KiB or a read error.
-// now decides what "in the future" means.
+// row. Valid rows come back normalized in good, each with Fields set to
+// the record fields the file's columns carry: storing them replaces those
+// fields and keeps the others as stored, so a column absent from the file
+// never erases a value (an empty cell in a present column clears it).
+// Each invalid row is in rejected with its line and every reason found,
+// and the rest of the file is still read. err is for a file that cannot
+// be imported at all: a bad header, more than MaxImportRows rows, a line
+// over 64 KiB or a read error. now decides what "in the future" means.
 //
 // Rows whose every field is empty (spreadsheets export them for blank
 // rows) are skipped silently. An ID number already seen in an earlier row,
@@ -107,6 +112,7 @@ func ParseCitizensCSV(r io.Reader, now time.Time) (good []Citizen, rejected []Ro
 		return nil, nil, err
 	}
 	width := len(header) // header's contents are reused by the next Read
+	fields := fileFields(index)
 
 	today := now.In(vietnamTime).Format(time.DateOnly)
 	seen := make(map[string]int) // PIN → line of its first row
@@ -151,6 +157,7 @@ func ParseCitizensCSV(r io.Reader, now time.Time) (good []Citizen, rejected []Ro
 			continue
 		}
 		c.UpdatedAt = now
+		c.Fields = fields // shared, read-only (clipped: an append copies)
 		good = append(good, c)
 	}
 	return good, rejected, nil
@@ -162,6 +169,11 @@ func parseCitizenHeader(header []string) (map[string]int, error) {
 	known := make(map[string]bool, len(citizenColumns))
 	for _, c := range citizenColumns {
 		known[c.name] = true
+	}
+	for _, g := range detailGroups {
+		for _, col := range g.columns {
+			known[col] = true
+		}
 	}
 	index := make(map[string]int, len(header))
 	var unknown, dups []string
@@ -191,9 +203,28 @@ func parseCitizenHeader(header []string) (map[string]int, error) {
 			missing = append(missing, c.name)
 		}
 	}
+	// The columns of one value come together, so that a file never
+	// replaces part of a document and leaves the rest as stored.
+	var partial []string
+	for _, g := range detailGroups {
+		var have, lack []string
+		for _, col := range g.columns {
+			if _, ok := index[col]; ok {
+				have = append(have, col)
+			} else {
+				lack = append(lack, col)
+			}
+		}
+		if len(have) > 0 && len(lack) > 0 {
+			partial = append(partial, fmt.Sprintf("%s also needs %s", strings.Join(have, ", "), strings.Join(lack, ", ")))
+		}
+	}
 	var probs []string
 	if len(missing) > 0 {
 		probs = append(probs, "missing columns: "+strings.Join(missing, ", "))
+	}
+	if len(partial) > 0 {
+		probs = append(probs, "columns that go together: "+strings.Join(partial, "; "))
 	}
 	if len(unknown) > 0 {
 		probs = append(probs, "unknown columns: "+strings.Join(unknown, ", "))
@@ -212,7 +243,37 @@ func citizenColumnList() string {
 	for i, c := range citizenColumns {
 		names[i] = c.name
 	}
-	return strings.Join(names, ",")
+	var optional []string
+	for _, g := range detailGroups {
+		optional = append(optional, g.columns...)
+	}
+	return strings.Join(names, ",") + ", optionally " + strings.Join(optional, ",")
+}
+
+// basicColumnFields are the record fields of the basic columns (the
+// id_number is the record's key).
+var basicColumnFields = map[string]string{
+	colFullName: FieldFullName, colBirthdate: FieldBirthdate, colGender: FieldGender, colPhone: FieldPhone,
+	colEmail: FieldEmail, colPermanentAddress: FieldPermanentAddress, colProvinceCode: FieldProvinceCode,
+}
+
+// fileFields lists the record fields a file's columns carry: an import
+// replaces those and keeps the stored value of the others.
+func fileFields(index map[string]int) []string {
+	var out []string
+	for _, c := range citizenColumns {
+		if f, ok := basicColumnFields[c.name]; ok {
+			if _, present := index[c.name]; present {
+				out = append(out, f)
+			}
+		}
+	}
+	for _, g := range detailGroups {
+		if _, present := index[g.columns[0]]; present {
+			out = append(out, g.field)
+		}
+	}
+	return slices.Clip(out)
 }
 
 // columnProblem is one invalid value of a row.
@@ -231,32 +292,47 @@ func problemsRowError(line int, problems []columnProblem) RowError {
 	return RowError{Line: line, Reason: strings.Join(en, "; "), ReasonVI: strings.Join(vi, "; ")}
 }
 
+// rowReader reads the fields of one row and collects its problems.
+type rowReader struct {
+	rec      []string
+	index    map[string]int
+	now      time.Time
+	today    string // YYYY-MM-DD in Vietnam
+	problems []columnProblem
+}
+
+func (r *rowReader) bad(col string, err LocalizedError) {
+	r.problems = append(r.problems, columnProblem{col, err})
+}
+
+// get returns the trimmed value of a column ("" when the file has no such
+// column); ok is false when the value is unreadable (already reported).
+func (r *rowReader) get(col string) (string, bool) {
+	i, ok := r.index[col]
+	if !ok {
+		return "", true
+	}
+	v := r.rec[i]
+	if len(v) > MaxImportFieldBytes {
+		r.bad(col, &fieldError{"too_long", fmt.Sprintf("longer than %d bytes", MaxImportFieldBytes),
+			fmt.Sprintf("dài quá %d byte", MaxImportFieldBytes)})
+		return "", false
+	}
+	if !utf8.ValidString(v) {
+		r.bad(col, &fieldError{"not_utf8", `not UTF-8 text (save the file as "CSV UTF-8")`,
+			`không phải văn bản UTF-8 (hãy lưu tệp dạng "CSV UTF-8")`})
+		return "", false
+	}
+	return strings.TrimSpace(v), true
+}
+
 // parseCitizenRow validates one row of the right width. The PIN is set
 // whenever the id_number is valid, even if other fields are not, so that
 // duplicates are found among rejected rows too.
 func parseCitizenRow(rec []string, index map[string]int, now time.Time, today string) (Citizen, []columnProblem) {
 	var c Citizen
-	var problems []columnProblem
-	bad := func(col string, err LocalizedError) { problems = append(problems, columnProblem{col, err}) }
-
-	get := func(col string) (string, bool) {
-		i, ok := index[col]
-		if !ok {
-			return "", true
-		}
-		v := rec[i]
-		if len(v) > MaxImportFieldBytes {
-			bad(col, &fieldError{"too_long", fmt.Sprintf("longer than %d bytes", MaxImportFieldBytes),
-				fmt.Sprintf("dài quá %d byte", MaxImportFieldBytes)})
-			return "", false
-		}
-		if !utf8.ValidString(v) {
-			bad(col, &fieldError{"not_utf8", `not UTF-8 text (save the file as "CSV UTF-8")`,
-				`không phải văn bản UTF-8 (hãy lưu tệp dạng "CSV UTF-8")`})
-			return "", false
-		}
-		return strings.TrimSpace(v), true
-	}
+	r := &rowReader{rec: rec, index: index, now: now, today: today}
+	get, bad := r.get, r.bad
 
 	if v, ok := get(colIDNumber); ok {
 		if p, err := parseImportPIN(v, now); err != nil {
@@ -312,15 +388,22 @@ func parseCitizenRow(rec []string, index map[string]int, now time.Time, today st
 	}
 	if v, ok := get(colProvinceCode); ok && v != "" {
 		if !validProvinceCode(v) {
-			bad(colProvinceCode, &fieldError{"province_code",
-				"must be a 2-digit province code or a 3-digit code from Circular 07/2016",
-				"phải là mã tỉnh 2 chữ số hoặc mã 3 chữ số theo Thông tư 07/2016"})
+			bad(colProvinceCode, errProvinceCode)
 		} else {
 			c.ProvinceCode = v
 		}
 	}
-	return c, problems
+	for _, g := range detailGroups {
+		if _, ok := index[g.columns[0]]; ok {
+			g.parse(r, &c)
+		}
+	}
+	return c, r.problems
 }
+
+var errProvinceCode = &fieldError{"province_code",
+	"must be a 2-digit province code or a 3-digit code from Circular 07/2016",
+	"phải là mã tỉnh 2 chữ số hoặc mã 3 chữ số theo Thông tư 07/2016"}
 
 var errRequired = &fieldError{"required", "required", "bắt buộc"}
 
@@ -384,13 +467,19 @@ func checkBirthdate(v, today string) LocalizedError {
 	if v == "" {
 		return errRequired
 	}
+	return checkDate(v, today)
+}
+
+// checkDate accepts a real calendar date YYYY-MM-DD from 1900, and not
+// after today unless today is "".
+func checkDate(v, today string) LocalizedError {
 	if _, err := time.Parse(time.DateOnly, v); err != nil || len(v) != 10 {
 		return &fieldError{"date", "must be a date written YYYY-MM-DD", "phải là ngày hợp lệ, viết dạng YYYY-MM-DD (năm-tháng-ngày)"}
 	}
 	if v < "1900-01-01" {
 		return &fieldError{"date_too_early", "is before 1900", "trước năm 1900"}
 	}
-	if v > today {
+	if today != "" && v > today {
 		return &fieldError{"date_future", "is in the future", "là ngày trong tương lai"}
 	}
 	return nil
@@ -474,10 +563,16 @@ func normalizeEmail(v string) (string, LocalizedError) {
 // normalizeAddress returns the address in NFC with single spaces (a line
 // break inside a spreadsheet cell becomes a space).
 func normalizeAddress(v string) (string, LocalizedError) {
+	return normalizeText(v, maxAddressRunes)
+}
+
+// normalizeText returns free text in NFC with single spaces, at most max
+// characters and without control characters.
+func normalizeText(v string, max int) (string, LocalizedError) {
 	a := strings.Join(strings.Fields(norm.NFC.String(v)), " ")
-	if utf8.RuneCountInString(a) > maxAddressRunes {
-		return "", &fieldError{"too_long", fmt.Sprintf("longer than %d characters", maxAddressRunes),
-			fmt.Sprintf("dài quá %d ký tự", maxAddressRunes)}
+	if utf8.RuneCountInString(a) > max {
+		return "", &fieldError{"too_long", fmt.Sprintf("longer than %d characters", max),
+			fmt.Sprintf("dài quá %d ký tự", max)}
 	}
 	for _, r := range a {
 		if unicode.IsControl(r) {

@@ -49,8 +49,10 @@ func TestParseCitizensCSVGood(t *testing.T) {
 		{PIN: "240090111222", FullName: "Phạm Minh-Tuấn", Birthdate: "1990-12-31", Gender: Male, Phone: "+84901112223"},
 		{PIN: "001195000001", FullName: "Đỗ Thu", Birthdate: "1995-06-15", Gender: Female, Phone: "+84351234567"},
 	}
+	basic := []string{FieldFullName, FieldBirthdate, FieldGender, FieldPhone, FieldEmail, FieldPermanentAddress, FieldProvinceCode}
 	for i := range want {
 		want[i].UpdatedAt = importNow
+		want[i].Fields = basic
 	}
 	if !reflect.DeepEqual(good, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", good, want)
@@ -63,12 +65,13 @@ func TestParseCitizensCSVGood(t *testing.T) {
 }
 
 func TestParseCitizensCSVColumnOrder(t *testing.T) {
-	// Any order, any case; optional columns may be left out.
+	// Any order, any case; optional columns may be left out, and then
+	// the record does not carry their fields (the stored values stay).
 	in := "Phone, GENDER ,birthdate,full_name,id_number\n" +
 		"0901234567,female,2004-11-30,Trần Thị Bình,079304123456\n"
 	good, rejected := parseCSV(t, in)
 	want := []Citizen{{PIN: "079304123456", FullName: "Trần Thị Bình", Birthdate: "2004-11-30", Gender: Female,
-		Phone: "+84901234567", UpdatedAt: importNow}}
+		Phone: "+84901234567", UpdatedAt: importNow, Fields: []string{FieldFullName, FieldBirthdate, FieldGender, FieldPhone}}}
 	if len(rejected) != 0 || !reflect.DeepEqual(good, want) {
 		t.Errorf("got %+v, %+v; want %+v", good, rejected, want)
 	}

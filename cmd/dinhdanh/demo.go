@@ -17,10 +17,52 @@ import (
 )
 
 // Demo data: fictional citizens with well-formed numbers (DOMAIN.md).
+// Nguyễn Văn An holds every part of a record (his account is level 2, so
+// the integrated documents can be released); Lê Minh Khoa is a grade-12
+// exam candidate with the civil and residence data the exam form asks for.
 var demoCitizens = []identity.Citizen{
-	{PIN: "001095012345", FullName: "Nguyễn Văn An", Birthdate: "1995-03-14", Gender: identity.Male, Phone: "+84912345678", Email: "an.nguyen@example.vn", PermanentAddress: "Số 12 phố Tràng Tiền, phường Hoàn Kiếm, Hà Nội", ProvinceCode: "01"},
+	{PIN: "001095012345", FullName: "Nguyễn Văn An", Birthdate: "1995-03-14", Gender: identity.Male, Phone: "+84912345678", Email: "an.nguyen@example.vn", PermanentAddress: "Số 12 phố Tràng Tiền, phường Hoàn Kiếm, Hà Nội", ProvinceCode: "01",
+		Details: identity.CitizenDetails{
+			OldIDNumber:   "013456789",
+			IDCard:        &identity.IDCard{Number: "001095012345", Issued: "2021-04-10", Expires: "2035-03-14", Authority: "Cục Cảnh sát quản lý hành chính về trật tự xã hội"},
+			Nationalities: []string{"VN"},
+			PlaceOfBirth:  &identity.PlaceOfBirth{Country: "VN", Region: "Hà Nội", Locality: "Quận Hoàn Kiếm"},
+			Hometown:      &identity.Address{Formatted: "Xã Phù Đổng, huyện Gia Lâm, Hà Nội", ProvinceCode: "01"},
+			MaritalStatus: "married",
+			Ethnicity:     &identity.Coded{Code: "01", Label: "Kinh"},
+			Religion:      &identity.Coded{Label: "Không"},
+			DistrictCode:  "002", CommuneCode: "00079", ResidenceSince: "2016-08-01",
+			CurrentResidence: &identity.Address{Formatted: "Số 8 ngõ 12 phố Láng Hạ, phường Láng Hạ, quận Đống Đa, Hà Nội",
+				ProvinceCode: "01", DistrictCode: "006", CommuneCode: "00217", Since: "2022-06-01"},
+			DrivingLicence: &identity.DrivingLicence{Number: "010195001234", Issuer: "Sở Giao thông vận tải Hà Nội", Classes: []identity.LicenceClass{
+				{Class: "A1", Issued: "2013-05-20"},
+				{Class: "B2", Issued: "2017-09-12", Expires: "2027-09-12"},
+			}},
+			Vehicles: []identity.Vehicle{
+				{Plate: "30G-123.45", Type: "Ô tô con", Brand: "Toyota Vios", ChassisNo: "RL4B29F3XK5012345", RegDate: "2019-11-05"},
+				{Plate: "29D1-234.56", Type: "Xe mô tô", Brand: "Honda Vision", ChassisNo: "RLHJF5800KY123456", RegDate: "2019-03-02"},
+			},
+			// DN: employee; 4: benefit level; 01: Hà Nội; then the
+			// social-insurance number.
+			HealthInsurance: &identity.HealthInsurance{CardNo: "DN4010123456789", BenefitLevel: "4", Province: "01",
+				InitialFacility: "Bệnh viện Đa khoa Đống Đa", ValidFrom: "2026-01-01", ValidTo: "2026-12-31"},
+			SocialInsuranceNo: "0123456789",
+		}},
 	{PIN: "079304123456", FullName: "Trần Thị Bích Ngọc", Birthdate: "2004-08-21", Gender: identity.Female, Phone: "+84903123456", Email: "ngoc.tran@example.vn", PermanentAddress: "45 Lê Lợi, phường Bến Thành, TP. Hồ Chí Minh", ProvinceCode: "79"},
-	{PIN: "040207654321", FullName: "Lê Minh Khoa", Birthdate: "2007-05-02", Gender: identity.Male, Phone: "+84987654321", Email: "khoa.le@example.vn", PermanentAddress: "Xóm 3, xã Nghi Phong, Nghệ An", ProvinceCode: "40"},
+	{PIN: "040207654321", FullName: "Lê Minh Khoa", Birthdate: "2007-05-02", Gender: identity.Male, Phone: "+84987654321", Email: "khoa.le@example.vn", PermanentAddress: "Xóm 3, xã Nghi Phong, Nghệ An", ProvinceCode: "40",
+		Details: identity.CitizenDetails{
+			Nationalities: []string{"VN"},
+			PlaceOfBirth:  &identity.PlaceOfBirth{Country: "VN", Region: "Nghệ An", Locality: "Huyện Con Cuông"},
+			Hometown:      &identity.Address{Formatted: "Xã Môn Sơn, huyện Con Cuông, Nghệ An", ProvinceCode: "40"},
+			MaritalStatus: "single",
+			Ethnicity:     &identity.Coded{Code: "03", Label: "Thái"},
+			// Permanent residence since more than 18 months before the
+			// exam (the priority-area rule).
+			DistrictCode: "429", CommuneCode: "17962", ResidenceSince: "2019-08-15",
+			// Boarding near his school in Vinh.
+			CurrentResidence: &identity.Address{Formatted: "Số 15 ngõ 7 đường Lê Hồng Phong, phường Hưng Bình, TP. Vinh, Nghệ An",
+				ProvinceCode: "40", DistrictCode: "412", CommuneCode: "16681", Since: "2022-08-20"},
+		}},
 	{PIN: "048188000777", FullName: "Phạm Thị Hoa", Birthdate: "1988-11-30", Gender: identity.Female, Phone: "+84935000777", Email: "hoa.pham@example.vn", PermanentAddress: "78 Bạch Đằng, phường Hải Châu, Đà Nẵng", ProvinceCode: "48"},
 }
 

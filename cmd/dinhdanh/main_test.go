@@ -103,6 +103,80 @@ func TestCitizensImportReportsRowsAndIsIdempotent(t *testing.T) {
 	}
 }
 
+// A file with the optional columns, then one with the eight basic
+// columns only: the details the second file does not carry survive, and
+// each part keeps the provenance of the file that last changed it.
+func TestCitizensImportKeepsColumnsAbsentFromLaterFiles(t *testing.T) {
+	c := newCLI(t)
+	full := writeFile(t, "registry.csv", `id_number,full_name,birthdate,gender,phone,email,permanent_address,province_code,`+
+		`ethnicity_code,driving_licence_number,driving_licence_issuer,driving_licence_classes,vehicles,social_insurance_no
+001095012345,Nguyễn Văn An,1995-03-14,male,+84912345678,an@example.vn,Hà Nội,01,01,010123456789,Sở GTVT Hà Nội,B2:2018-07-01:2028-07-01;A1:2014-01-05:,30A-123.45|ô tô con|Toyota||2019-05-20,0123456789
+040207654321,Lê Minh Khoa,2007-05-02,male,0987654321,,Nghệ An,40,03,,,,,
+`)
+	out, err := c.run("--json", "citizens", "import", full)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var report struct{ Inserted, Updated, Unchanged int }
+	if err := json.Unmarshal([]byte(out), &report); err != nil || report.Inserted != 2 {
+		t.Fatalf("first import: %s", out)
+	}
+
+	// The school's list: basic columns, An's phone changed.
+	basic := writeFile(t, "school.csv", `id_number,full_name,birthdate,gender,phone,email,permanent_address,province_code
+001095012345,Nguyễn Văn An,1995-03-14,male,0912000111,an@example.vn,Hà Nội,01
+040207654321,Lê Minh Khoa,2007-05-02,male,0987654321,,Nghệ An,40
+`)
+	out, err = c.run("--json", "citizens", "import", basic)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if err := json.Unmarshal([]byte(out), &report); err != nil || report.Updated != 1 || report.Unchanged != 1 {
+		t.Fatalf("basic import: %s", out)
+	}
+
+	st, err := app.OpenStore(context.Background(), c.db, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	an, err := st.GetCitizen(context.Background(), "001095012345")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := an.Details
+	if an.Phone != "+84912000111" || d.Ethnicity == nil || d.Ethnicity.Label != "Kinh" || d.DrivingLicence == nil ||
+		len(d.DrivingLicence.Classes) != 2 || len(d.Vehicles) != 1 || d.Vehicles[0].Brand != "Toyota" || d.SocialInsuranceNo != "0123456789" {
+		t.Fatalf("after the basic file: phone %s, details %+v", an.Phone, d)
+	}
+	for part, src := range map[string]string{identity.PartContact: "import:school.csv", identity.PartIdentity: "import:registry.csv",
+		identity.PartDrivingLicence: "import:registry.csv", identity.PartVehicles: "import:registry.csv"} {
+		if an.Sources[part].Source != src {
+			t.Errorf("provenance of %s: %+v, want %s", part, an.Sources[part], src)
+		}
+	}
+	khoa, err := st.GetCitizen(context.Background(), "040207654321")
+	if err != nil || khoa.Details.Ethnicity == nil || khoa.Details.Ethnicity.Label != "Thái" || khoa.Details.DrivingLicence != nil {
+		t.Fatalf("Khoa: %+v, %v", khoa.Details, err)
+	}
+
+	// A file with a driving-licence column group whose cells are empty
+	// clears the licence, and only it.
+	clear := writeFile(t, "dl.csv", `id_number,full_name,birthdate,gender,phone,driving_licence_number,driving_licence_issuer,driving_licence_classes
+001095012345,Nguyễn Văn An,1995-03-14,male,0912000111,,,
+`)
+	if out, err := c.run("citizens", "import", clear); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	an, err = st.GetCitizen(context.Background(), "001095012345")
+	if err != nil || an.Details.DrivingLicence != nil || len(an.Details.Vehicles) != 1 || an.Email != "an@example.vn" {
+		t.Fatalf("after clearing the licence: %+v, %v", an, err)
+	}
+	if _, ok := an.Sources[identity.PartDrivingLicence]; ok {
+		t.Errorf("a cleared licence keeps a provenance: %+v", an.Sources)
+	}
+}
+
 func TestAccountsIssueAndClientsCreate(t *testing.T) {
 	c := newCLI(t)
 	file := writeFile(t, "ok.csv", strings.Join(strings.Split(citizensCSV, "\n")[:3], "\n")+"\n")
