@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -149,15 +150,21 @@ func seedDemo(ctx context.Context, a *app.App, portalCallback string) error {
 		Name:         "Cổng đăng ký thi tốt nghiệp THPT (Bộ Giáo dục và Đào tạo)",
 		RedirectURIs: []string{portalCallback},
 		GrantTypes:   []string{"authorization_code", "refresh_token"},
-		Scopes:       []string{"openid", "profile", "email", "phone", "address", "vn_id", "offline_access"},
-		Secret:       demoPortalSecret,
-		Purpose:      "Điền sẵn phiếu đăng ký dự thi tốt nghiệp THPT",
+		// What the exam form needs (DOMAIN.md); the portal asks for its
+		// claims one by one through the claims parameter.
+		Scopes:  []string{"openid", "profile", "vn_id", "vn_civil", "vn_ethnicity", "vn_residence", "phone", "email", "address", "offline_access"},
+		Secret:  demoPortalSecret,
+		Purpose: "Điền sẵn phiếu đăng ký dự thi tốt nghiệp THPT",
 	}, a.Secrets.ClientSecrets, now)
 	if err != nil {
 		return err
 	}
 	if err := a.Store.CreateClient(ctx, client); err != nil && !errors.Is(err, identity.ErrAlreadyExists) {
 		return err
+	}
+	if old, err := a.Store.GetIdentityClient(ctx, demoPortalClientID); err == nil && !slices.Equal(old.Scopes, client.Scopes) {
+		// Seeding never rewrites an existing client.
+		newLogger().Warn("the demo database holds an older exam-portal client; delete the database file to reseed it", "client", demoPortalClientID)
 	}
 	return nil
 }
