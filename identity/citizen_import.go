@@ -296,7 +296,6 @@ func problemsRowError(line int, problems []columnProblem) RowError {
 type rowReader struct {
 	rec      []string
 	index    map[string]int
-	now      time.Time
 	today    string // YYYY-MM-DD in Vietnam
 	problems []columnProblem
 }
@@ -331,7 +330,7 @@ func (r *rowReader) get(col string) (string, bool) {
 // duplicates are found among rejected rows too.
 func parseCitizenRow(rec []string, index map[string]int, now time.Time, today string) (Citizen, []columnProblem) {
 	var c Citizen
-	r := &rowReader{rec: rec, index: index, now: now, today: today}
+	r := &rowReader{rec: rec, index: index, today: today}
 	get, bad := r.get, r.bad
 
 	if v, ok := get(colIDNumber); ok {
