@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/ory/fosite"
@@ -49,9 +50,11 @@ func (c individualClaim) matches(v any) bool {
 
 // verifiedRequest is one verified_claims request (OIDC4IDA §6).
 type verifiedRequest struct {
-	// Frameworks lists acceptable trust frameworks (JSON-encoded); empty
-	// means any.
+	// Frameworks and Levels list acceptable trust frameworks and
+	// assurance levels (JSON-encoded); empty means any. An element whose
+	// constraints we cannot meet is left out (OIDC4IDA §6).
 	Frameworks []string
+	Levels     []string
 	Claims     map[string]individualClaim
 }
 
@@ -120,8 +123,8 @@ func parseIndividual(raw json.RawMessage) (individualClaim, error) {
 	}
 	if vs, ok := obj["values"]; ok {
 		var list []json.RawMessage
-		if err := json.Unmarshal(vs, &list); err != nil {
-			return ic, fmt.Errorf("values must be an array")
+		if err := json.Unmarshal(vs, &list); err != nil || len(list) == 0 {
+			return ic, fmt.Errorf("values must be a non-empty array")
 		}
 		for _, v := range list {
 			ic.Allowed = append(ic.Allowed, canonical(v))
@@ -161,6 +164,13 @@ func parseVerified(target string, raw json.RawMessage) ([]verifiedRequest, error
 			}
 			vr.Frameworks = ic.Allowed
 		}
+		if al, ok := verification["assurance_level"]; ok {
+			ic, err := parseIndividual(al)
+			if err != nil {
+				return nil, claimsError(where + ".verification.assurance_level: " + err.Error())
+			}
+			vr.Levels = ic.Allowed
+		}
 		claims, err := decodeObject(obj["claims"])
 		if err != nil || len(claims) == 0 {
 			return nil, claimsError(where + ".claims must be a non-empty object (OIDC4IDA §6).")
@@ -197,7 +207,7 @@ func (cr claimsRequest) forClient(registered []string) claimsRequest {
 	}
 	for target, list := range cr.Verified {
 		for _, vr := range list {
-			kept := verifiedRequest{Frameworks: vr.Frameworks, Claims: map[string]individualClaim{}}
+			kept := verifiedRequest{Frameworks: vr.Frameworks, Levels: vr.Levels, Claims: map[string]individualClaim{}}
 			for name, ic := range vr.Claims {
 				if allowed(name) {
 					kept.Claims[name] = ic
@@ -287,12 +297,17 @@ func asks(scopes []string, cr claimsRequest) []Ask {
 			if !vr.acceptsOurFramework() {
 				continue
 			}
-			essential := false
+			essential, verifiable := false, false
 			for name, ic := range vr.Claims {
-				add(name, ic.Essential, true)
-				essential = essential || ic.Essential
+				if c, ok := identity.LookupClaim(name); ok && c.Verifiable {
+					add(name, ic.Essential, true)
+					essential, verifiable = essential || ic.Essential, true
+				}
 			}
-			add(identity.VerifiedClaims, essential, true)
+			if verifiable {
+				// The verification element only with something verified.
+				add(identity.VerifiedClaims, essential, true)
+			}
 		}
 	}
 	out := make([]Ask, 0, len(byName))
@@ -361,7 +376,7 @@ func release(target string, in releaseInput, now time.Time) map[string]any {
 	}
 	var verified []any
 	for _, vr := range in.Request.Verified[target] {
-		if !vr.acceptsOurFramework() {
+		if !vr.acceptsOurFramework() || !(individualClaim{Allowed: vr.Levels}).matches(strconv.Itoa(int(in.Account.Level))) {
 			continue
 		}
 		claims := map[string]any{}

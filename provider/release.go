@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -31,9 +32,23 @@ func (p *Provider) personalClaims(ctx context.Context, s *Session, client fosite
 	if err != nil {
 		return nil, err
 	}
+	// Consented when the token was issued and still consented now: a
+	// claim unticked later is no longer released under older tokens.
+	var consented []string
+	grant, err := p.store.GetConsent(ctx, s.AccountID, client.GetID())
+	switch {
+	case err == nil:
+		for _, c := range s.Claims {
+			if slices.Contains(grant.Claims, c) {
+				consented = append(consented, c)
+			}
+		}
+	case !errors.Is(err, identity.ErrNotFound):
+		return nil, err
+	}
 	now := p.cfg.Now()
 	return release(target, releaseInput{
-		Scopes: scopes, Request: cr, Consented: s.Claims, Citizen: cit, Account: acc,
+		Scopes: scopes, Request: cr, Consented: consented, Citizen: cit, Account: acc,
 		AuthLevel: LevelOfACR(s.IDTokenClaims().AuthenticationContextClassReference),
 		Verified:  func() map[string]any { return verification(acc) },
 	}, now), nil

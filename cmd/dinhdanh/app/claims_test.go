@@ -285,6 +285,7 @@ func TestBadClaimsParameter(t *testing.T) {
 		`{"userinfo":{"verified_claims":{"verification":{"trust_framework":null}}}}`,
 		`{"userinfo":{"verified_claims":{"verification":{"trust_framework":null},"claims":{}}}}`,
 		`{"id_token":{"verified_claims":{"claims":{"name":null}}}}`,
+		`{"userinfo":{"gender":{"values":[]}}}`,
 	} {
 		b := newBrowser(t)
 		u, _ := e.authURL(oauth2.SetAuthURLParam("claims", bad))
@@ -331,6 +332,13 @@ func TestSensitiveClaimNeedsItsOwnTick(t *testing.T) {
 	}
 	if _, ok := ui["vn_religion"]; ok {
 		t.Error("vn_religion released though unticked")
+	}
+	// Unticked again: the token issued while it was ticked stops
+	// releasing it too.
+	ticked := tok
+	e.flow(b, c, cfg, allow, req, oauth2.SetAuthURLParam("prompt", "consent"))
+	if _, ok := e.userinfo(ticked)["vn_ethnicity"]; ok {
+		t.Error("an older token still releases vn_ethnicity after it was unticked")
 	}
 }
 
@@ -404,7 +412,8 @@ func TestVerifiedClaims(t *testing.T) {
 	cfg.Scopes = []string{"openid"}
 	req := `{"userinfo":{"verified_claims":{"verification":{"trust_framework":null},"claims":{"given_name":null,"family_name":null,"birthdate":null,"vn_pin":null,"email":null}}},` +
 		`"id_token":{"verified_claims":[{"verification":{"trust_framework":{"value":"vn_nd69_2024"}},"claims":{"name":null}},` +
-		`{"verification":{"trust_framework":{"value":"eidas"}},"claims":{"birthdate":null}}]}}`
+		`{"verification":{"trust_framework":{"value":"eidas"}},"claims":{"birthdate":null}},` +
+		`{"verification":{"trust_framework":null,"assurance_level":{"value":"1"}},"claims":{"gender":null}}]}}`
 	b := newBrowser(t)
 	tok, page := e.flow(b, &citizen{pin: testPIN, password: testPassword}, cfg, allow, oauth2.SetAuthURLParam("claims", req))
 	if !strings.Contains(page, "Thông tin xác minh danh tính") || !strings.Contains(page, "đã xác minh") {
@@ -435,7 +444,8 @@ func TestVerifiedClaims(t *testing.T) {
 	if got := keys(ui, "sub"); !slices.Equal(got, []string{"verified_claims"}) {
 		t.Errorf("userinfo %v", got)
 	}
-	// The eidas request is not ours: only the first element comes back.
+	// The eidas request is not ours, and the account is level 2, not 1:
+	// only the first element comes back.
 	check("id_token", e.idToken(cfg, tok)["verified_claims"], []string{"name"})
 
 	var disc map[string]any
