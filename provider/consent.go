@@ -56,48 +56,59 @@ func (p *Provider) ConsentItems(r *http.Request, interactionID string) ([]Consen
 	if err != nil {
 		return nil, err
 	}
-	return p.consentItems(r, it)
+	c, err := p.consentItems(r, it)
+	return c.items, err
 }
 
-func (p *Provider) consentItems(r *http.Request, it identity.Interaction) ([]ConsentItem, error) {
+// consentCase is what one consent decision is made from, read once.
+type consentCase struct {
+	items  []ConsentItem
+	client identity.Client
+	scopes []string              // requested and supported
+	stored identity.ConsentGrant // as stored (zero if none)
+}
+
+func (p *Provider) consentItems(r *http.Request, it identity.Interaction) (consentCase, error) {
 	ctx := r.Context()
 	now := p.cfg.Now()
 	sess, err := p.currentSession(r, now)
 	if it.AuthTime.IsZero() || err != nil || sess.AccountID != it.AccountID {
 		// Only the citizen logged in on this browser sees or decides.
-		return nil, identity.ErrNotFound
+		return consentCase{}, identity.ErrNotFound
 	}
 	form, err := url.ParseQuery(it.Form)
 	if err != nil {
-		return nil, err
+		return consentCase{}, err
 	}
 	cr, err := parseClaimsParameter(form.Get("claims"))
 	if err != nil {
-		return nil, err
+		return consentCase{}, err
 	}
 	client, err := p.store.GetIdentityClient(ctx, it.ClientID)
 	if err != nil {
-		return nil, err
+		return consentCase{}, err
 	}
 	cr = cr.forClient(client.Scopes)
 	acc, err := p.store.GetAccount(ctx, it.AccountID)
 	if err != nil {
-		return nil, err
+		return consentCase{}, err
 	}
 	cit, err := p.store.GetCitizen(ctx, acc.PIN)
 	if err != nil {
-		return nil, err
+		return consentCase{}, err
 	}
-	grant, err := p.store.GetConsent(ctx, it.AccountID, it.ClientID)
+	stored, err := p.store.GetConsent(ctx, it.AccountID, it.ClientID)
 	if err != nil && !errors.Is(err, identity.ErrNotFound) {
-		return nil, err
+		return consentCase{}, err
 	}
+	grant := stored
 	if slices.Contains(strings.Fields(form.Get("prompt")), "consent") {
 		grant = identity.ConsentGrant{} // prompt=consent: ask everything again
 	}
 	level := LevelOfACR(sess.ACR)
+	scopes := supportedScopes(strings.Fields(form.Get("scope")))
 	var items []ConsentItem
-	for _, a := range asks(supportedScopes(strings.Fields(form.Get("scope"))), cr) {
+	for _, a := range asks(scopes, cr) {
 		item := ConsentItem{Claim: a.Claim, Essential: a.Essential, Verified: a.Verified}
 		if a.Claim.Name == identity.VerifiedClaims {
 			item.Value, item.Held = int(acc.Level), true
@@ -116,7 +127,7 @@ func (p *Provider) consentItems(r *http.Request, it identity.Interaction) ([]Con
 		}
 		items = append(items, item)
 	}
-	return items, nil
+	return consentCase{items: items, client: client, scopes: scopes, stored: stored}, nil
 }
 
 // Decide records the citizen's consent decision. On allow, the grant for
@@ -129,7 +140,7 @@ func (p *Provider) Decide(r *http.Request, interactionID string, allow bool, tic
 	if err != nil {
 		return err
 	}
-	items, err := p.consentItems(r, it)
+	c, err := p.consentItems(r, it)
 	if err != nil {
 		return err
 	}
@@ -137,16 +148,9 @@ func (p *Provider) Decide(r *http.Request, interactionID string, allow bool, tic
 		it.Decision = "deny"
 		return p.store.UpdateInteraction(ctx, it)
 	}
-	pending, err := p.Pending(r, interactionID)
-	if err != nil {
-		return err
-	}
-	old, err := p.store.GetConsent(ctx, it.AccountID, it.ClientID)
-	if err != nil && !errors.Is(err, identity.ErrNotFound) {
-		return err
-	}
+	old := c.stored
 	claims, declined := slices.Clone(old.Claims), slices.Clone(old.Declined)
-	for _, item := range items {
+	for _, item := range c.items {
 		if item.State != ItemAsk {
 			continue
 		}
@@ -162,14 +166,14 @@ func (p *Provider) Decide(r *http.Request, interactionID string, allow bool, tic
 			declined = append(declined, name)
 		}
 	}
-	scopes := slices.Clone(pending.Scopes)
+	scopes := slices.Clone(c.scopes)
 	for _, s := range old.Scopes {
 		if !slices.Contains(scopes, s) {
 			scopes = append(scopes, s)
 		}
 	}
 	grant := identity.ConsentGrant{ID: identity.NewID(), AccountID: it.AccountID, ClientID: it.ClientID,
-		Scopes: scopes, Claims: claims, Declined: declined, Purpose: pending.Client.Purpose, GrantedAt: p.cfg.Now()}
+		Scopes: scopes, Claims: claims, Declined: declined, Purpose: c.client.Purpose, GrantedAt: p.cfg.Now()}
 	if err := p.store.SaveConsent(ctx, grant); err != nil {
 		return err
 	}
