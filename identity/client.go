@@ -72,6 +72,19 @@ func (c *Client) GetResponseModes() []fosite.ResponseModeType {
 	return []fosite.ResponseModeType{fosite.ResponseModeDefault, fosite.ResponseModeQuery, fosite.ResponseModeFormPost}
 }
 
+// GetTokenEndpointAuthMethod is the registered way the client
+// authenticates (RFC 7591 §2): an empty value means client_secret_basic
+// for a confidential client, none for a public one.
+func (c *Client) GetTokenEndpointAuthMethod() string {
+	switch {
+	case c.TokenEndpointAuthMethod != "":
+		return c.TokenEndpointAuthMethod
+	case c.Public:
+		return "none"
+	}
+	return "client_secret_basic"
+}
+
 // UsesPublicSubject reports whether the client receives the account id as
 // `sub` instead of a pairwise identifier.
 func (c *Client) UsesPublicSubject() bool { return c.SubjectType == SubjectPublic }

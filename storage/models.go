@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/identity"
@@ -335,8 +336,10 @@ type interactionRow struct {
 func (interactionRow) TableName() string { return "interactions" }
 
 func toInteractionRow(i identity.Interaction) interactionRow {
+	// Forms come from url.Values.Encode, so parsing loses nothing.
+	form, _ := url.ParseQuery(i.Form)
 	return interactionRow{
-		ID: i.ID, ClientID: i.ClientID, Form: i.Form, AccountID: strPtr(i.AccountID),
+		ID: i.ID, ClientID: i.ClientID, Form: identity.WithoutClientCredentials(form).Encode(), AccountID: strPtr(i.AccountID),
 		AuthTime: timePtr(i.AuthTime), Decision: i.Decision, BrowserKey: i.BrowserKey, CreatedAt: i.CreatedAt.UTC(),
 		ExpiresAt: i.ExpiresAt.UTC(),
 	}

@@ -93,7 +93,7 @@ func (s *Store) newRequestRow(key string, r fosite.Requester, expiry fosite.Toke
 		GrantedScopes:     cloneList(r.GetGrantedScopes()),
 		RequestedAudience: cloneList(r.GetRequestedAudience()),
 		GrantedAudience:   cloneList(r.GetGrantedAudience()),
-		Form:              r.GetRequestForm().Encode(),
+		Form:              identity.WithoutClientCredentials(r.GetRequestForm()).Encode(),
 		Session:           "null",
 		Active:            true,
 		CreatedAt:         s.now(),

@@ -117,6 +117,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"PKCE", testPKCE},
 		{"OpenIDConnectSession", testOIDC},
 		{"PAR", testPAR},
+		{"NoStoredClientCredentials", testNoStoredCredentials},
 		{"Transactions", testTransactions},
 		{"DeleteExpired", testDeleteExpired},
 		{"FositeCodeFlow", testFositeCodeFlow},
