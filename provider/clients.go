@@ -22,13 +22,17 @@ type ClientSpec struct {
 	Scopes                 []string
 	Secret                 string // empty: generate one (unless Public)
 	Public                 bool
-	JWKSURI                string
-	PublicSubject          bool
-	BackchannelLogoutURI   string
-	AllowOTPLogin          bool
-	MinLevel               int // least authentication level for every login
-	LogoURI                string
-	Purpose                string
+	// AuthMethod is the token_endpoint_auth_method (RFC 7591 §2):
+	// client_secret_basic (the default) or client_secret_post; none for a
+	// public client.
+	AuthMethod           string
+	JWKSURI              string
+	PublicSubject        bool
+	BackchannelLogoutURI string
+	AllowOTPLogin        bool
+	MinLevel             int // least authentication level for every login
+	LogoURI              string
+	Purpose              string
 }
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$`)
@@ -121,11 +125,24 @@ func BuildClient(spec ClientSpec, secretKey []byte, now time.Time) (identity.Cli
 		if slices.Contains(c.GrantTypes, "client_credentials") {
 			return c, "", fmt.Errorf("client %s: a public client cannot use client_credentials", c.ID)
 		}
-		c.TokenEndpointAuthMethod = "none"
+		if spec.AuthMethod != "" && spec.AuthMethod != authNone {
+			return c, "", fmt.Errorf("client %s: a public client authenticates with none, not %s", c.ID, spec.AuthMethod)
+		}
+		c.TokenEndpointAuthMethod = authNone
 		return c, "", nil
 	}
 	if spec.JWKSURI != "" {
 		return c, "", fmt.Errorf("client %s: private_key_jwt clients are not supported yet", c.ID)
+	}
+	switch spec.AuthMethod {
+	case "":
+		c.TokenEndpointAuthMethod = authBasic
+	case authBasic, authPost:
+		c.TokenEndpointAuthMethod = spec.AuthMethod
+	case authNone:
+		return c, "", fmt.Errorf("client %s: auth method none is for public clients (--public)", c.ID)
+	default:
+		return c, "", fmt.Errorf("client %s: auth method %q is not supported (use %s or %s)", c.ID, spec.AuthMethod, authBasic, authPost)
 	}
 	secret := spec.Secret
 	if secret == "" {
@@ -138,7 +155,6 @@ func BuildClient(spec ClientSpec, secretKey []byte, now time.Time) (identity.Cli
 		return c, "", fmt.Errorf("client %s: a given secret must be at least %d characters", c.ID, minSecretLen)
 	}
 	c.SecretHash = SecretHasher{Key: secretKey}.sum([]byte(secret))
-	c.TokenEndpointAuthMethod = "client_secret_basic"
 	return c, secret, nil
 }
 

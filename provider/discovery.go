@@ -37,7 +37,7 @@ func (p *Provider) buildDiscovery() ([]byte, error) {
 		"userinfo_signing_alg_values_supported":         []string{"none"},
 		"token_endpoint_auth_methods_supported":         []string{"client_secret_basic", "client_secret_post", "none"},
 		"revocation_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post", "none"},
-		"introspection_endpoint_auth_methods_supported": []string{"client_secret_basic"},
+		"introspection_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 		"code_challenge_methods_supported":              []string{"S256"},
 		"claims_supported":                              claims,
 		"acr_values_supported":                          []string{ACRLevel1, ACRLevel2},

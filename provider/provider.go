@@ -109,6 +109,7 @@ type Provider struct {
 	store       Store
 	keys        *keys.Manager
 	oauth       fosite.OAuth2Provider
+	fosite      *fosite.Fosite // the same, for client authentication and introspection
 	discovery   []byte
 	logoutPages LogoutPages
 }
@@ -162,12 +163,13 @@ func New(cfg Config, store Store, km *keys.Manager) (*Provider, error) {
 	}
 	signer := km.Signer("RS256")
 	p := &Provider{cfg: cfg, store: store, keys: km}
+	fc.ClientAuthenticationStrategy = p.authenticateClient
 	strategy := &compose.CommonStrategy{
 		CoreStrategy:               compose.NewOAuth2HMACStrategy(fc),
 		OpenIDConnectTokenStrategy: &idTokenStrategy{inner: &openid.DefaultStrategy{Signer: signer, Config: fc}, p: p},
 		Signer:                     signer,
 	}
-	p.oauth = compose.Compose(fc, store, strategy,
+	p.oauth = compose.Compose(fc, fositeStore{store}, strategy,
 		compose.OAuth2AuthorizeExplicitFactory,
 		compose.OAuth2ClientCredentialsGrantFactory,
 		compose.OAuth2RefreshTokenGrantFactory,
@@ -178,6 +180,9 @@ func New(cfg Config, store Store, km *keys.Manager) (*Provider, error) {
 		compose.OAuth2PKCEFactory,
 		compose.PushedAuthorizeHandlerFactory,
 	)
+	p.fosite = p.oauth.(*fosite.Fosite)
+	// After fosite's refresh handlers, which grant the original scope.
+	fc.TokenEndpointHandlers.Append(refreshScopeHandler{})
 	var err error
 	if p.discovery, err = p.buildDiscovery(); err != nil {
 		return nil, err
@@ -191,11 +196,11 @@ func (p *Provider) Mount(r *mux.Router) {
 	r.HandleFunc(pathJWKS, p.handleJWKS).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(pathAuthorize, p.handleAuthorize).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc(pathContinue, p.handleContinue).Methods(http.MethodGet)
-	r.HandleFunc(pathToken, p.handleToken).Methods(http.MethodPost)
+	r.HandleFunc(pathToken, p.withAuthChallenge(p.handleToken)).Methods(http.MethodPost)
 	r.HandleFunc(pathUserinfo, p.handleUserinfo).Methods(http.MethodGet, http.MethodPost)
-	r.HandleFunc(pathRevoke, p.handleRevoke).Methods(http.MethodPost)
-	r.HandleFunc(pathIntrospect, p.handleIntrospect).Methods(http.MethodPost)
-	r.HandleFunc(pathPAR, p.handlePAR).Methods(http.MethodPost)
+	r.HandleFunc(pathRevoke, p.withAuthChallenge(p.handleRevoke)).Methods(http.MethodPost)
+	r.HandleFunc(pathIntrospect, p.withAuthChallenge(p.handleIntrospect)).Methods(http.MethodPost)
+	r.HandleFunc(pathPAR, p.withAuthChallenge(p.handlePAR)).Methods(http.MethodPost)
 	r.HandleFunc(pathLogout, p.handleLogout).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc("/healthz", p.handleHealthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", p.handleReadyz).Methods(http.MethodGet, http.MethodHead)

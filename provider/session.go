@@ -20,6 +20,9 @@ type Session struct {
 	// ClaimsParam is the request's claims parameter (OIDC Core §5.5), kept
 	// so userinfo and the ID token release what was asked for there.
 	ClaimsParam string `json:"cp,omitempty"`
+	// RefreshScope is the refresh token's scope when a refresh narrowed
+	// the access token's (refreshScopeHandler).
+	RefreshScope []string `json:"rs,omitempty"`
 }
 
 var _ openid.Session = (*Session)(nil)
@@ -37,6 +40,9 @@ func (s *Session) Clone() fosite.Session {
 		return nil
 	}
 	c := &Session{AccountID: s.AccountID, Claims: append([]string{}, s.Claims...), ClaimsParam: s.ClaimsParam}
+	if s.RefreshScope != nil {
+		c.RefreshScope = append([]string{}, s.RefreshScope...)
+	}
 	if s.DefaultSession != nil {
 		c.DefaultSession = s.DefaultSession.Clone().(*openid.DefaultSession)
 	}

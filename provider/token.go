@@ -10,6 +10,14 @@ import (
 // with PKCE, refresh with rotation, client credentials.
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if err := parseEndpointForm(r); err != nil {
+		p.oauth.WriteAccessError(ctx, w, nil, err)
+		return
+	}
+	if err := checkTokenForm(r.PostForm); err != nil {
+		p.oauth.WriteAccessError(ctx, w, nil, err)
+		return
+	}
 	ar, err := p.oauth.NewAccessRequest(ctx, r, newSession())
 	if err != nil {
 		p.logTokenError(r, err)
@@ -42,29 +50,80 @@ func (p *Provider) logTokenError(r *http.Request, err error) {
 	}
 }
 
-// handleRevoke is RFC 7009.
+// handleRevoke is RFC 7009. fosite authenticates the client (through
+// authenticateClient) and refuses another client's token.
 func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	err := p.oauth.NewRevocationRequest(ctx, r)
-	p.oauth.WriteRevocationResponse(ctx, w, err)
+	err := parseEndpointForm(r)
+	if err == nil {
+		err = checkTokenParam(r.PostForm)
+	}
+	if err == nil {
+		err = p.oauth.NewRevocationRequest(ctx, r)
+	}
+	if err == nil {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	// fosite's writer answers 200 to everything but invalid_request and
+	// invalid_client, including a token of another client. RFC 7009 §2.1:
+	// that request "is refused and the client is informed of the error";
+	// fosite's unauthorized_client, written as such, does that.
+	p.logTokenError(r, err)
+	p.oauth.WriteAccessError(ctx, w, nil, err)
 }
 
-// handleIntrospect is RFC 7662. Only a confidential client with its
-// secret may introspect (§2.1): fosite would also accept any bearer
-// access token, which would let a citizen's token probe other tokens.
+// scopeIntrospect is the scope of clients registered as resource servers,
+// the only ones introspection tells anything.
+const scopeIntrospect = "introspect"
+
+// handleIntrospect is RFC 7662.
 func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if _, _, ok := r.BasicAuth(); !ok {
-		w.Header().Set("WWW-Authenticate", `Basic realm="`+p.cfg.Issuer+`"`)
-		writeJSONError(w, http.StatusUnauthorized, "invalid_client", "Authenticate with the client's id and secret (HTTP Basic).")
+	if err := parseEndpointForm(r); err != nil {
+		p.oauth.WriteAccessError(ctx, w, nil, err)
 		return
 	}
-	ir, err := p.oauth.NewIntrospectionRequest(ctx, r, newSession())
+	// §2.1: the caller authenticates as a client, always. A bearer token
+	// (in the header or an access_token field) is no credential here:
+	// fosite would accept one, letting any token holder probe tokens.
+	client, err := p.fosite.AuthenticateClient(ctx, r, r.PostForm)
+	if err == nil && client.IsPublic() {
+		err = fosite.ErrInvalidClient.WithHint("A public client cannot authenticate to introspect tokens.")
+	}
+	if err == nil {
+		err = checkTokenParam(r.PostForm)
+	}
 	if err != nil {
-		p.oauth.WriteIntrospectionError(ctx, w, err)
+		p.logTokenError(r, err)
+		p.oauth.WriteAccessError(ctx, w, nil, err)
 		return
 	}
-	p.oauth.WriteIntrospectionResponse(ctx, w, ir)
+	// §4: only resource servers registered for introspection learn
+	// anything; to every other client every token is inactive.
+	if !client.GetScopes().Has(scopeIntrospect) {
+		p.oauth.WriteIntrospectionResponse(ctx, w, &fosite.IntrospectionResponse{Active: false})
+		return
+	}
+	hint := fosite.TokenUse(r.PostForm.Get("token_type_hint"))
+	use, ar, err := p.fosite.IntrospectToken(ctx, r.PostForm.Get("token"), hint, newSession())
+	if err != nil {
+		p.oauth.WriteIntrospectionResponse(ctx, w, &fosite.IntrospectionResponse{Active: false})
+		return
+	}
+	resp := &fosite.IntrospectionResponse{Active: true, AccessRequester: ar, TokenUse: use}
+	switch use {
+	case fosite.AccessToken:
+		resp.AccessTokenType = fosite.BearerAccessToken
+	case fosite.RefreshToken:
+		// §2.2: exp is this token's. fosite's writer prints the access
+		// token's expiry; the session loaded here is a copy for this
+		// answer only.
+		s := ar.GetSession()
+		s.SetExpiresAt(fosite.AccessToken, s.GetExpiresAt(fosite.RefreshToken))
+	}
+	p.oauth.WriteIntrospectionResponse(ctx, w, resp)
 }
 
 // handlePAR is RFC 9126.

@@ -369,6 +369,7 @@ func clientsCommand(g *globalFlags) *cobra.Command {
 	f.StringArrayVar(&spec.PostLogoutRedirectURIs, "post-logout-redirect-uri", nil, "post-logout redirect URI (repeatable)")
 	f.StringVar(&spec.Secret, "secret", "", "client secret (≥43 characters; default: generated)")
 	f.BoolVar(&spec.Public, "public", false, "public client (no secret; PKCE only)")
+	f.StringVar(&spec.AuthMethod, "auth-method", "", "token_endpoint_auth_method: client_secret_basic (default) or client_secret_post")
 	f.StringVar(&spec.JWKSURI, "jwks-uri", "", "JWKS URI for private_key_jwt")
 	f.StringArrayVar(&spec.GrantTypes, "grant-type", nil, "grant type (repeatable; default authorization_code refresh_token)")
 	f.StringVar(&scope, "scope", "", "space-separated scopes the client may request")

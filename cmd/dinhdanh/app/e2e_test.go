@@ -96,7 +96,12 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.oauth = oauth2.Config{ClientID: e.clientID, ClientSecret: e.secret, Endpoint: e.provider.Endpoint(),
+	// The client is registered for client_secret_basic, which is enforced:
+	// x/oauth2's auto-detection would retry any token error with
+	// client_secret_post and get invalid_client instead of the real error.
+	ep := e.provider.Endpoint()
+	ep.AuthStyle = oauth2.AuthStyleInHeader
+	e.oauth = oauth2.Config{ClientID: e.clientID, ClientSecret: e.secret, Endpoint: ep,
 		RedirectURL: rpCallback, Scopes: []string{oidc.ScopeOpenID, "profile", "phone", "vn_id", "offline_access"}}
 	return e
 }

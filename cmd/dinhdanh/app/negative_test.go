@@ -282,13 +282,17 @@ func TestClientCredentialsAndIntrospection(t *testing.T) {
 		_ = json.Unmarshal(body, &out)
 		return resp.StatusCode, out
 	}
-	if status, out := introspect(e.clientID, e.secret, tr.AccessToken); status != http.StatusOK || out["active"] != true {
-		t.Errorf("introspection by an authenticated client: %d %v", status, out)
+	if status, out := introspect(id, secret, tr.AccessToken); status != http.StatusOK || out["active"] != true {
+		t.Errorf("introspection by a resource server: %d %v", status, out)
+	}
+	// RFC 7662 §4: a client not registered for introspection learns nothing.
+	if status, out := introspect(e.clientID, e.secret, tr.AccessToken); status != http.StatusOK || len(out) != 1 || out["active"] != false {
+		t.Errorf("introspection by a relying party: %d %v", status, out)
 	}
 	if status, _ := introspect("", "", tr.AccessToken); status != http.StatusUnauthorized {
 		t.Errorf("introspection without client authentication: %d", status)
 	}
-	if status, out := introspect(e.clientID, e.secret, "not-a-token"); status != http.StatusOK || out["active"] != false {
+	if status, out := introspect(id, secret, "not-a-token"); status != http.StatusOK || out["active"] != false {
 		t.Errorf("unknown token: %d %v", status, out)
 	}
 }
