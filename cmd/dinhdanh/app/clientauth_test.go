@@ -250,7 +250,7 @@ func TestIntrospectionAuthenticatesTheClient(t *testing.T) {
 		// The critical finding: a wrong Basic credential with a valid
 		// token in the access_token field answered active:true.
 		for name, r := range map[string]oauthResponse{
-			"wrong Basic secret plus access_token field": post(t, ep.introspection, with(citizen, "access_token", tok.AccessToken), withBasic(rsID, strings.Repeat("x", 43))),
+			"wrong Basic secret plus access_token field":   post(t, ep.introspection, with(citizen, "access_token", tok.AccessToken), withBasic(rsID, strings.Repeat("x", 43))),
 			"wrong Basic secret plus another access_token": post(t, ep.introspection, with(citizen, "access_token", e.clientCredentialsToken(rsID, rsSecret)), withBasic(rsID, "nope")),
 			"access_token field alone":                     post(t, ep.introspection, with(citizen, "access_token", e.clientCredentialsToken(rsID, rsSecret))),
 			"bearer header":                                post(t, ep.introspection, citizen, withBearer(e.clientCredentialsToken(rsID, rsSecret))),
