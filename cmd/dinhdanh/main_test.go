@@ -218,6 +218,16 @@ func TestAccountsIssueAndClientsCreate(t *testing.T) {
 	if _, err := c.run("clients", "create", "--id", "short", "--name", "x", "--redirect-uri", "https://a.example/cb", "--scope", "openid", "--secret", "too-short"); err == nil {
 		t.Error("short secret accepted")
 	}
+	if client["token_endpoint_auth_method"] != "client_secret_basic" {
+		t.Errorf("default auth method: %v", client["token_endpoint_auth_method"])
+	}
+	out, err = c.run("--json", "clients", "create", "--id", "post-rp", "--name", "x", "--redirect-uri", "https://a.example/cb", "--scope", "openid", "--auth-method", "client_secret_post")
+	if err != nil || !strings.Contains(out, `"token_endpoint_auth_method": "client_secret_post"`) {
+		t.Errorf("--auth-method client_secret_post: %v %s", err, out)
+	}
+	if _, err := c.run("clients", "create", "--id", "jwt-rp", "--name", "x", "--redirect-uri", "https://a.example/cb", "--scope", "openid", "--auth-method", "client_secret_jwt"); err == nil {
+		t.Error("unsupported auth method accepted")
+	}
 	if _, err := c.run("clients", "create", "--id", "plain-http", "--name", "x", "--redirect-uri", "http://rp.example/cb", "--scope", "openid"); err == nil {
 		t.Error("http redirect URI accepted for a non-loopback host")
 	}
