@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/ory/fosite"
@@ -70,6 +71,9 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	// invalid_client, including a token of another client. RFC 7009 §2.1:
 	// that request "is refused and the client is informed of the error";
 	// fosite's unauthorized_client, written as such, does that.
+	if errors.Is(err, fosite.ErrUnauthorizedClient) {
+		err = fosite.ErrUnauthorizedClient.WithHint("The token was not issued to this client.")
+	}
 	p.logTokenError(r, err)
 	p.oauth.WriteAccessError(ctx, w, nil, err)
 }
