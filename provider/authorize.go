@@ -102,12 +102,13 @@ func (p *Provider) authorizeRequest(r *http.Request, form url.Values, frontChann
 	}
 	clean := r.Clone(ctx)
 	clean.Method = http.MethodGet
-	clean.URL.RawQuery = form.Encode()
+	clean.URL.RawQuery = withStatePlaceholder(form).Encode()
 	clean.Form, clean.PostForm, clean.MultipartForm = nil, nil, nil
 	clean.Body = http.NoBody
 	clean.ContentLength = 0
 	clean.Header.Del("Content-Type")
 	ar, err := p.oauth.NewAuthorizeRequest(ctx, clean)
+	clearStatePlaceholder(ar)
 	if err != nil {
 		return ar, err
 	}
@@ -400,6 +401,11 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	if err != nil {
 		p.writeAuthorizeError(w, r, ar, err)
 		return
+	}
+	if ar.GetState() == "" {
+		// RFC 6749 §4.1.2: state only if the client sent one (fosite
+		// adds it, empty, regardless).
+		resp.GetParameters().Del("state")
 	}
 	// RFC 9207 §2: the issuer identifier in every authorization response.
 	resp.AddParameter("iss", p.cfg.Issuer)

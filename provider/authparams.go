@@ -42,6 +42,38 @@ var supportedPrompts = []string{"none", "login", "consent"}
 
 var errRequestTooLarge = fosite.ErrInvalidRequest.WithHint("The authorization request is too large.")
 
+// noState stands in for an absent state while fosite parses a request:
+// state is optional (RFC 6749 §4.1.1), but fosite refuses a state shorter
+// than max(MinParameterEntropy, 1). It is not a valid state (RFC 6749
+// Appendix A.5: VSCHAR only), so no client can send it.
+const noState = "\x1fno-state\x1f"
+
+func withStatePlaceholder(form url.Values) url.Values {
+	if form.Get("state") != "" {
+		return form
+	}
+	out := url.Values{"state": {noState}}
+	for k, v := range form {
+		if k != "state" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// clearStatePlaceholder removes noState from what fosite parsed, so it is
+// neither stored nor sent back.
+func clearStatePlaceholder(ar fosite.AuthorizeRequester) {
+	a, ok := ar.(*fosite.AuthorizeRequest)
+	if !ok || a == nil || a.State != noState {
+		return
+	}
+	a.State = ""
+	if a.Form != nil && a.Form.Get("state") == noState {
+		a.Form.Del("state")
+	}
+}
+
 // readAuthorizeForm reads the parameters of an authorization request: the
 // query and, for POST, the form-encoded body (OIDC Core §3.1.2.1). Values
 // are kept as given, repeated ones included, so checkParamShape sees them.
@@ -138,6 +170,12 @@ func (p *Provider) checkAuthorizeForm(ctx context.Context, form url.Values, clie
 // checkFormRules is the part of checkAuthorizeForm that needs nothing but
 // the parameters and the client (fuzzed in authparams_test.go).
 func checkFormRules(form url.Values, client *identity.Client, pushed bool) error {
+	// RFC 6749 Appendix A.5: state = 1*VSCHAR.
+	for _, c := range form.Get("state") {
+		if c < 0x20 || c > 0x7e {
+			return fosite.ErrInvalidRequest.WithHint("The state must be printable ASCII (RFC 6749 Appendix A.5).")
+		}
+	}
 	// RFC 6749 §4.1.1, §4.1.2.1: response_type is required.
 	rt := fosite.RemoveEmpty(strings.Split(form.Get("response_type"), " "))
 	if len(rt) == 0 {

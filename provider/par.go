@@ -41,7 +41,7 @@ func readPushedForm(r *http.Request) (url.Values, error) {
 		return nil, err
 	}
 	dropUnknownScopes(form)
-	body := form.Encode()
+	body := withStatePlaceholder(form).Encode()
 	r.Body = io.NopCloser(bytes.NewReader([]byte(body)))
 	r.ContentLength = int64(len(body))
 	r.Form, r.PostForm = nil, nil
