@@ -91,7 +91,7 @@ func (p *Provider) authorizeRequest(r *http.Request, form url.Values, frontChann
 			return nil, err
 		}
 	} else {
-		dropUnknownScopes(form)
+		normalizeParams(form)
 		target, client, err := p.errorTarget(ctx, form)
 		if err != nil {
 			return nil, err

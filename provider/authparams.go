@@ -30,7 +30,7 @@ const maxAuthorizeParams = 8 << 10
 // a longer value has no legitimate use.
 var paramLimits = map[string]int{
 	"client_id": 128, "response_type": 64, "response_mode": 32, "redirect_uri": 2048,
-	"scope": 1024, "state": 2048, "nonce": 1024, "prompt": 128, "max_age": 16,
+	"scope": 1024, "state": 2048, "nonce": 1024, "prompt": 128, "max_age": 20,
 	"login_hint": 256, "ui_locales": 128, "acr_values": 512, "id_token_hint": 4096,
 	"claims": 4096, "code_challenge": 43, "code_challenge_method": 8, "display": 16,
 	"request_uri": 256,
@@ -253,6 +253,27 @@ func checkFormRules(form url.Values, client *identity.Client, pushed bool) error
 		return fosite.ErrInvalidRequest.WithHint("The prompt value 'none' must not be combined with other values.")
 	}
 	return nil
+}
+
+// maxMaxAge is the largest max_age passed on: one year, beyond any
+// session's lifetime, so a larger value means the same. fosite multiplies
+// max_age by time.Second, which overflows past about 292 years and then
+// fails a request after the login or at the token endpoint.
+const maxMaxAge = 365 * 24 * 3600
+
+// normalizeParams rewrites parameters whose meaning is kept but whose
+// value fosite would mishandle later: unknown scopes go (RFC 6749 §3.3)
+// and max_age is capped at maxMaxAge (OIDC Core §3.1.2.1: any non-negative
+// integer). Repeated parameters are left for checkParamShape.
+func normalizeParams(form url.Values) {
+	dropUnknownScopes(form)
+	if v := form["max_age"]; len(v) == 1 && v[0] != "" && strings.Trim(v[0], "0123456789") == "" && len(v[0]) <= paramLimits["max_age"] {
+		n, err := strconv.ParseUint(v[0], 10, 64)
+		if err != nil || n > maxMaxAge {
+			n = maxMaxAge
+		}
+		form.Set("max_age", strconv.FormatUint(n, 10))
+	}
 }
 
 // requestedSubjects lists the sub values a claims request names (OIDC

@@ -26,7 +26,7 @@ var clientAuthParams = []string{"client_secret", "client_assertion", "client_ass
 
 // readPushedForm reads a PAR body with the authorization endpoint's size
 // limit and repetition rule (RFC 9126 §2.1: the same parameters as there),
-// drops unknown scopes as the authorization endpoint does, and puts the
+// normalizes as the authorization endpoint does, and puts the
 // body back for fosite, which authenticates the client from it.
 func readPushedForm(r *http.Request) (url.Values, error) {
 	if r.URL.RawQuery != "" {
@@ -40,7 +40,7 @@ func readPushedForm(r *http.Request) (url.Values, error) {
 	if err := checkParamShape(form); err != nil {
 		return nil, err
 	}
-	dropUnknownScopes(form)
+	normalizeParams(form)
 	body := withStatePlaceholder(form).Encode()
 	r.Body = io.NopCloser(bytes.NewReader([]byte(body)))
 	r.ContentLength = int64(len(body))

@@ -474,3 +474,22 @@ func TestPostedAuthorizationRequestSizeLimit(t *testing.T) {
 		t.Errorf("valid POST: %d %q", b.last.StatusCode, loc)
 	}
 }
+
+// A huge max_age is a valid request (OIDC Core §3.1.2.1) and must not
+// fail after the login: fosite's time.Duration arithmetic overflowed.
+func TestHugeMaxAgeDoesNotFailAfterLogin(t *testing.T) {
+	e := newEnv(t)
+	b := newBrowser(t)
+	password := testPassword
+	for _, maxAge := range []string{"9223372037", "18446744073709551615", "99999999999999999999", "0"} {
+		u, ar := e.authURL(oauth2.SetAuthURLParam("max_age", maxAge))
+		q := e.login(b, u, password)
+		password = newPassword
+		if q.Get("code") == "" {
+			t.Fatalf("max_age=%s: %v", maxAge, q)
+		}
+		if _, err := e.exchange(q.Get("code"), ar); err != nil {
+			t.Fatalf("max_age=%s at the token endpoint: %v", maxAge, err)
+		}
+	}
+}
