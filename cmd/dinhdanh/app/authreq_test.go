@@ -71,22 +71,24 @@ func noRedirect(t *testing.T, b *browser, status int) {
 // nonce in the ID token. Before, fosite refused them after the login or
 // at the token endpoint.
 func TestShortNonceAndNoStateGetTokens(t *testing.T) {
-	e := newEnv(t)
-	params, ar := e.authParams()
-	params.Set("nonce", "n")
-	params.Del("state")
-	b := newBrowser(t)
-	q := e.login(b, e.issuer+"/oauth2/auth?"+params.Encode(), testPassword)
-	if q.Get("code") == "" || q.Has("state") {
-		t.Fatalf("callback: %v", q)
-	}
-	tok, err := e.exchange(q.Get("code"), ar)
-	if err != nil {
-		t.Fatalf("token endpoint refused a short nonce: %v", err)
-	}
-	if got := e.idToken(e.oauth, tok)["nonce"]; got != "n" {
-		t.Errorf("nonce in ID token = %v", got)
-	}
+	eachBackend(t, func(t *testing.T, backend envOption) {
+		e := newEnv(t, backend)
+		params, ar := e.authParams()
+		params.Set("nonce", "n")
+		params.Del("state")
+		b := newBrowser(t)
+		q := e.login(b, e.issuer+"/oauth2/auth?"+params.Encode(), testPassword)
+		if q.Get("code") == "" || q.Has("state") {
+			t.Fatalf("callback: %v", q)
+		}
+		tok, err := e.exchange(q.Get("code"), ar)
+		if err != nil {
+			t.Fatalf("token endpoint refused a short nonce: %v", err)
+		}
+		if got := e.idToken(e.oauth, tok)["nonce"]; got != "n" {
+			t.Errorf("nonce in ID token = %v", got)
+		}
+	})
 }
 
 // RFC 6749 §3.1: a parameter given twice is invalid_request, in the query,
@@ -235,23 +237,25 @@ func (e *env) otherLogin() string {
 // page; and if A logs in again instead of B, an error at the relying
 // party (OIDC Core §3.1.2.1, §3.1.2.6 login_required), not a login loop.
 func TestIDTokenHintForAnotherCitizenEndsAtTheClient(t *testing.T) {
-	e := newEnv(t)
-	b, _, _ := e.fullLogin()
-	hintB := e.otherLogin()
-	u, ar := e.authURL(oauth2.SetAuthURLParam("id_token_hint", hintB))
-	b.get(u)
-	e.loginAs(b, testPIN, newPassword, "")
-	q := b.callback()
-	if q.Get("error") != "login_required" || q.Get("code") != "" || q.Get("state") != ar.state {
-		t.Fatalf("A logged in for B's hint: %v", q)
-	}
-	// B logging in on that browser gets through.
-	u, ar = e.authURL(oauth2.SetAuthURLParam("id_token_hint", hintB))
-	b.get(u)
-	e.loginAs(b, otherPIN, otherNew, "")
-	if q := b.callback(); q.Get("code") == "" {
-		t.Fatalf("B logged in for B's hint: %v", q)
-	}
+	eachBackend(t, func(t *testing.T, backend envOption) {
+		e := newEnv(t, backend)
+		b, _, _ := e.fullLogin()
+		hintB := e.otherLogin()
+		u, ar := e.authURL(oauth2.SetAuthURLParam("id_token_hint", hintB))
+		b.get(u)
+		e.loginAs(b, testPIN, newPassword, "")
+		q := b.callback()
+		if q.Get("error") != "login_required" || q.Get("code") != "" || q.Get("state") != ar.state {
+			t.Fatalf("A logged in for B's hint: %v", q)
+		}
+		// B logging in on that browser gets through.
+		u, ar = e.authURL(oauth2.SetAuthURLParam("id_token_hint", hintB))
+		b.get(u)
+		e.loginAs(b, otherPIN, otherNew, "")
+		if q := b.callback(); q.Get("code") == "" {
+			t.Fatalf("B logged in for B's hint: %v", q)
+		}
+	})
 }
 
 // Only an ID Token this provider issued to this client is a hint: garbage,
@@ -259,113 +263,125 @@ func TestIDTokenHintForAnotherCitizenEndsAtTheClient(t *testing.T) {
 // (typ logout+jwt, RFC 8725 §3.11) are invalid_request up front, and the
 // logout token does not log anyone out at the end-session endpoint.
 func TestOnlyOurIDTokensAreHints(t *testing.T) {
-	e := newEnv(t)
-	tokens := make(chan string, 4)
-	rp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tokens <- r.PostFormValue("logout_token")
-	}))
-	defer rp.Close()
-	id, secret := e.registerClient(provider.ClientSpec{ID: "bank", Name: "Ngân hàng", RedirectURIs: []string{rpCallback},
-		Scopes: []string{"openid", "profile"}, BackchannelLogoutURI: rp.URL + "/backchannel"})
-	portal := e.oauth
-	e.oauth.ClientID, e.oauth.ClientSecret, e.oauth.Scopes = id, secret, []string{"openid"}
-	b, tok, _ := e.fullLogin()
-	rawID, _ := tok.Extra("id_token").(string)
-	b.get(e.issuer + "/oauth2/logout?" + url.Values{"id_token_hint": {rawID}}.Encode())
-	var logoutToken string
-	select {
-	case logoutToken = <-tokens:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no logout token arrived")
-	}
-	// The citizen logs in again; the logout token is all an attacker has.
-	u, _ := e.authURL()
-	q := e.login(b, u, newPassword)
-	if q.Get("code") == "" {
-		t.Fatalf("second login: %v", q)
-	}
-	for name, hint := range map[string]string{
-		"logout token":   logoutToken,
-		"garbage":        "not.a.jwt",
-		"unsigned":       "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + strings.Split(rawID, ".")[1] + ".",
-		"another client": rawID, // issued to bank, presented by the portal
-	} {
-		cfg := e.oauth
-		if name == "another client" {
-			e.oauth = portal
+	eachBackend(t, func(t *testing.T, backend envOption) {
+		e := newEnv(t, backend)
+		tokens := make(chan string, 4)
+		rp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tokens <- r.PostFormValue("logout_token")
+		}))
+		defer rp.Close()
+		id, secret := e.registerClient(provider.ClientSpec{ID: "bank", Name: "Ngân hàng", RedirectURIs: []string{rpCallback},
+			Scopes: []string{"openid", "profile"}, BackchannelLogoutURI: rp.URL + "/backchannel"})
+		portal := e.oauth
+		e.oauth.ClientID, e.oauth.ClientSecret, e.oauth.Scopes = id, secret, []string{"openid"}
+		b, tok, _ := e.fullLogin()
+		rawID, _ := tok.Extra("id_token").(string)
+		b.get(e.issuer + "/oauth2/logout?" + url.Values{"id_token_hint": {rawID}}.Encode())
+		var logoutToken string
+		select {
+		case logoutToken = <-tokens:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no logout token arrived")
 		}
-		u, _ := e.authURL(oauth2.SetAuthURLParam("prompt", "none"), oauth2.SetAuthURLParam("id_token_hint", hint))
-		e.oauth = cfg
-		b.get(u)
-		if q := b.callback(); q.Get("error") != "invalid_request" || q.Get("code") != "" {
-			t.Errorf("%s as id_token_hint: %v", name, q)
+		// The citizen logs in again, to both clients; the logout token is all
+		// an attacker has.
+		u, _ := e.authURL()
+		q := e.login(b, u, newPassword)
+		if q.Get("code") == "" {
+			t.Fatalf("second login: %v", q)
 		}
-	}
-	// End-session: refused, and the session lives on.
-	b.get(e.issuer + "/oauth2/logout?" + url.Values{"id_token_hint": {logoutToken}}.Encode())
-	if b.last.StatusCode != http.StatusBadRequest {
-		t.Errorf("logout with a logout token: %d", b.last.StatusCode)
-	}
-	if !e.loggedIn(b) {
-		t.Error("a logout token as id_token_hint logged the citizen out")
-	}
+		bank := e.oauth
+		e.oauth = portal
+		u, _ = e.authURL()
+		if q := e.login(b, u, newPassword); q.Get("code") == "" {
+			t.Fatalf("login to the portal: %v", q)
+		}
+		e.oauth = bank
+		for name, hint := range map[string]string{
+			"logout token":   logoutToken,
+			"garbage":        "not.a.jwt",
+			"unsigned":       "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + strings.Split(rawID, ".")[1] + ".",
+			"another client": rawID, // issued to bank, presented by the portal
+		} {
+			cfg := e.oauth
+			if name == "another client" {
+				e.oauth = portal
+			}
+			u, _ := e.authURL(oauth2.SetAuthURLParam("prompt", "none"), oauth2.SetAuthURLParam("id_token_hint", hint))
+			e.oauth = cfg
+			b.get(u)
+			if q := b.callback(); q.Get("error") != "invalid_request" || q.Get("code") != "" {
+				t.Errorf("%s as id_token_hint: %v", name, q)
+			}
+		}
+		// End-session: refused, and the session lives on.
+		b.get(e.issuer + "/oauth2/logout?" + url.Values{"id_token_hint": {logoutToken}}.Encode())
+		if b.last.StatusCode != http.StatusBadRequest {
+			t.Errorf("logout with a logout token: %d", b.last.StatusCode)
+		}
+		if !e.loggedIn(b) {
+			t.Error("a logout token as id_token_hint logged the citizen out")
+		}
+	})
 }
 
 // A claims request for sub with a value (OIDC Core §5.5.1) is honoured:
 // tokens for that citizen only.
 func TestClaimsSubValueIsHonoured(t *testing.T) {
-	e := newEnv(t)
-	b, tok, _ := e.fullLogin()
-	subA := e.idToken(e.oauth, tok)["sub"].(string)
-	subClaim := func(sub string) oauth2.AuthCodeOption {
-		raw, _ := json.Marshal(map[string]any{"id_token": map[string]any{"sub": map[string]any{"value": sub}}})
-		return oauth2.SetAuthURLParam("claims", string(raw))
-	}
-	// A's own sub with A's session: no page.
-	u, ar := e.authURL(subClaim(subA), oauth2.SetAuthURLParam("prompt", "none"))
-	b.get(u)
-	q := b.callback()
-	tokA, err := e.exchange(q.Get("code"), ar)
-	if err != nil {
-		t.Fatalf("own sub: %v %v", q, err)
-	}
-	if got := e.idToken(e.oauth, tokA)["sub"]; got != subA {
-		t.Errorf("sub = %v", got)
-	}
-	// B's sub with A logged in: prompt=none is login_required …
-	hintB := e.otherLogin()
-	subB := e.idTokenSub(hintB)
-	u, _ = e.authURL(subClaim(subB), oauth2.SetAuthURLParam("prompt", "none"))
-	b.get(u)
-	if q := b.callback(); q.Get("error") != "login_required" {
-		t.Errorf("prompt=none for another sub: %v", q)
-	}
-	// … otherwise the login page; A logging in again ends at the client.
-	u, _ = e.authURL(subClaim(subB))
-	b.get(u)
-	e.loginAs(b, testPIN, newPassword, "")
-	if q := b.callback(); q.Get("error") != "login_required" || q.Get("code") != "" {
-		t.Errorf("A logged in for B's sub: %v", q)
-	}
-	// B logging in gets B's tokens.
-	u, ar = e.authURL(subClaim(subB))
-	b.get(u)
-	e.loginAs(b, otherPIN, otherNew, "")
-	q = b.callback()
-	tokB, err := e.exchange(q.Get("code"), ar)
-	if err != nil {
-		t.Fatalf("B for B's sub: %v %v", q, err)
-	}
-	if got := e.idToken(e.oauth, tokB)["sub"]; got != subB {
-		t.Errorf("sub = %v, want %v", got, subB)
-	}
-	// A non-string sub value is invalid_request before any page.
-	b2 := stopAll(newBrowser(t))
-	u, _ = e.authURL(oauth2.SetAuthURLParam("claims", `{"id_token":{"sub":{"value":42}}}`))
-	b2.get(u)
-	if q := redirected(t, b2, false); q.Get("error") != "invalid_request" {
-		t.Errorf("numeric sub value: %v", q)
-	}
+	eachBackend(t, func(t *testing.T, backend envOption) {
+		e := newEnv(t, backend)
+		b, tok, _ := e.fullLogin()
+		subA := e.idToken(e.oauth, tok)["sub"].(string)
+		subClaim := func(sub string) oauth2.AuthCodeOption {
+			raw, _ := json.Marshal(map[string]any{"id_token": map[string]any{"sub": map[string]any{"value": sub}}})
+			return oauth2.SetAuthURLParam("claims", string(raw))
+		}
+		// A's own sub with A's session: no page.
+		u, ar := e.authURL(subClaim(subA), oauth2.SetAuthURLParam("prompt", "none"))
+		b.get(u)
+		q := b.callback()
+		tokA, err := e.exchange(q.Get("code"), ar)
+		if err != nil {
+			t.Fatalf("own sub: %v %v", q, err)
+		}
+		if got := e.idToken(e.oauth, tokA)["sub"]; got != subA {
+			t.Errorf("sub = %v", got)
+		}
+		// B's sub with A logged in: prompt=none is login_required …
+		hintB := e.otherLogin()
+		subB := e.idTokenSub(hintB)
+		u, _ = e.authURL(subClaim(subB), oauth2.SetAuthURLParam("prompt", "none"))
+		b.get(u)
+		if q := b.callback(); q.Get("error") != "login_required" {
+			t.Errorf("prompt=none for another sub: %v", q)
+		}
+		// … otherwise the login page; A logging in again ends at the client.
+		u, _ = e.authURL(subClaim(subB))
+		b.get(u)
+		e.loginAs(b, testPIN, newPassword, "")
+		if q := b.callback(); q.Get("error") != "login_required" || q.Get("code") != "" {
+			t.Errorf("A logged in for B's sub: %v", q)
+		}
+		// B logging in gets B's tokens.
+		u, ar = e.authURL(subClaim(subB))
+		b.get(u)
+		e.loginAs(b, otherPIN, otherNew, "")
+		q = b.callback()
+		tokB, err := e.exchange(q.Get("code"), ar)
+		if err != nil {
+			t.Fatalf("B for B's sub: %v %v", q, err)
+		}
+		if got := e.idToken(e.oauth, tokB)["sub"]; got != subB {
+			t.Errorf("sub = %v, want %v", got, subB)
+		}
+		// A non-string sub value is invalid_request before any page.
+		b2 := stopAll(newBrowser(t))
+		u, _ = e.authURL(oauth2.SetAuthURLParam("claims", `{"id_token":{"sub":{"value":42}}}`))
+		b2.get(u)
+		if q := redirected(t, b2, false); q.Get("error") != "invalid_request" {
+			t.Errorf("numeric sub value: %v", q)
+		}
+	})
 }
 
 func (e *env) idTokenSub(raw string) string {
@@ -381,27 +397,29 @@ func (e *env) idTokenSub(raw string) string {
 // a remembered consent does not skip the consent page, and prompt=none is
 // consent_required (RFC 8252 §8.6).
 func TestPublicLoopbackClientAlwaysAsks(t *testing.T) {
-	e := newEnv(t)
-	id, _ := e.registerClient(provider.ClientSpec{ID: "desktop-app", Name: "Ứng dụng máy tính", RedirectURIs: []string{rpCallback},
-		Scopes: []string{"openid", "profile"}, Public: true})
-	e.oauth.ClientID, e.oauth.ClientSecret, e.oauth.Scopes = id, "", []string{"openid", "profile"}
-	e.oauth.Endpoint.AuthStyle = oauth2.AuthStyleInParams
-	b, _, _ := e.fullLogin()
-	// SSO session and a remembered consent: the consent page again.
-	u, ar := e.authURL()
-	b.get(u)
-	if !strings.Contains(b.body, `name="decision"`) {
-		t.Fatalf("no consent page for a public loopback client: %d %q", b.last.StatusCode, b.last.Header.Get("Location"))
-	}
-	b.submit(e.issuer, "/consent", url.Values{"decision": {"allow"}})
-	if _, err := e.exchange(b.callback().Get("code"), ar); err != nil {
-		t.Fatal(err)
-	}
-	u, _ = e.authURL(oauth2.SetAuthURLParam("prompt", "none"))
-	b.get(u)
-	if q := b.callback(); q.Get("error") != "consent_required" {
-		t.Errorf("prompt=none: %v", q)
-	}
+	eachBackend(t, func(t *testing.T, backend envOption) {
+		e := newEnv(t, backend)
+		id, _ := e.registerClient(provider.ClientSpec{ID: "desktop-app", Name: "Ứng dụng máy tính", RedirectURIs: []string{rpCallback},
+			Scopes: []string{"openid", "profile"}, Public: true})
+		e.oauth.ClientID, e.oauth.ClientSecret, e.oauth.Scopes = id, "", []string{"openid", "profile"}
+		e.oauth.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+		b, _, _ := e.fullLogin()
+		// SSO session and a remembered consent: the consent page again.
+		u, ar := e.authURL()
+		b.get(u)
+		if !strings.Contains(b.body, `name="decision"`) {
+			t.Fatalf("no consent page for a public loopback client: %d %q", b.last.StatusCode, b.last.Header.Get("Location"))
+		}
+		b.submit(e.issuer, "/consent", url.Values{"decision": {"allow"}})
+		if _, err := e.exchange(b.callback().Get("code"), ar); err != nil {
+			t.Fatal(err)
+		}
+		u, _ = e.authURL(oauth2.SetAuthURLParam("prompt", "none"))
+		b.get(u)
+		if q := b.callback(); q.Get("error") != "consent_required" {
+			t.Errorf("prompt=none: %v", q)
+		}
+	})
 }
 
 // Loopback redirect URIs: any port (RFC 8252 §7.3), but otherwise exactly
