@@ -40,6 +40,9 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		status := http.StatusBadRequest
 		if errors.Is(err, errRequestTooLarge) {
 			status = http.StatusRequestEntityTooLarge
+			if r.Method == http.MethodGet {
+				status = http.StatusRequestURITooLong
+			}
 		}
 		p.cfg.ErrorPage(w, r, status, "invalid_request", fosite.ErrorToRFC6749Error(err).GetDescription())
 		return

@@ -20,7 +20,23 @@ import (
 // Validation of authorization requests, in one place: the authorization
 // endpoint, its resume step (/oauth2/auth/continue) and the PAR endpoint
 // all run checkAuthorizeForm, so nothing fosite or the token endpoint
-// would refuse later can reach the login page.
+// would refuse later can reach the login page. fosite's late checks
+// (fosite v0.49) and where each is settled before any page:
+//   - PKCE presence and method (handler/pkce): checkFormRules.
+//   - redirect URI scheme (oauth2 explicit handler, RedirectSecureChecker):
+//     only registered https or loopback URIs match (matchRedirectURI).
+//   - scope and audience: fosite's NewAuthorizeRequest already, up front.
+//   - prompt values, none with others (openid ValidatePrompt):
+//     checkFormRules, supportedPrompts = AllowedPromptValues.
+//   - max_age vs auth_time (ValidatePrompt, GenerateIDToken): decide
+//     asks for a login; normalizeParams caps max_age against overflow.
+//   - prompt=none/login vs auth_time: decide never shows a page for none
+//     and asks for a fresh login for login.
+//   - id_token_hint decoding and sub (ValidatePrompt, GenerateIDToken at
+//     the token endpoint): decodeIDTokenHint here, isRequestedCitizen in
+//     decide; our decoder accepts a subset of what fosite's does.
+//   - nonce and state entropy (GenerateIDToken at the token endpoint,
+//     NewAuthorizeRequest): off (MinParameterEntropy -1, noState).
 
 // maxAuthorizeParams bounds an authorization request, query and body
 // together: every request is stored while the citizen logs in.
@@ -40,7 +56,15 @@ var paramLimits = map[string]int{
 // §3.1.2.1); discovery's prompt_values_supported lists the same.
 var supportedPrompts = []string{"none", "login", "consent"}
 
-var errRequestTooLarge = fosite.ErrInvalidRequest.WithHint("The authorization request is too large.")
+// errRequestTooLarge is invalid_request with its own status (413), so it
+// is told apart from other invalid_request errors (fosite's Is compares
+// code and status).
+var errRequestTooLarge = &fosite.RFC6749Error{
+	ErrorField:       fosite.ErrInvalidRequest.ErrorField,
+	DescriptionField: fosite.ErrInvalidRequest.DescriptionField,
+	HintField:        "The authorization request is too large.",
+	CodeField:        http.StatusRequestEntityTooLarge,
+}
 
 // noState stands in for an absent state while fosite parses a request:
 // state is optional (RFC 6749 §4.1.1), but fosite refuses a state shorter
@@ -88,15 +112,15 @@ func readAuthorizeForm(r *http.Request, withBody bool) (url.Values, error) {
 		return nil, fosite.ErrInvalidRequest.WithHint("The query is not valid URL encoding.")
 	}
 	if withBody && r.Method == http.MethodPost {
-		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
-			return nil, fosite.ErrInvalidRequest.WithHint("The body must be application/x-www-form-urlencoded.")
-		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, int64(maxAuthorizeParams-size)+1))
 		if err != nil {
 			return nil, fosite.ErrInvalidRequest.WithHint("The body could not be read.")
 		}
 		if size+len(body) > maxAuthorizeParams {
 			return nil, errRequestTooLarge
+		}
+		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); len(body) > 0 && ct != "application/x-www-form-urlencoded" {
+			return nil, fosite.ErrInvalidRequest.WithHint("The body must be application/x-www-form-urlencoded.")
 		}
 		posted, err := url.ParseQuery(string(body))
 		if err != nil {

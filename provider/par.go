@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -34,6 +35,9 @@ func readPushedForm(r *http.Request) (url.Values, error) {
 		return nil, fosite.ErrInvalidRequest.WithHint("Send the pushed authorization request parameters in the body.")
 	}
 	form, err := readAuthorizeForm(r, true)
+	if errors.Is(err, errRequestTooLarge) {
+		return nil, fosite.ErrInvalidRequest.WithHint("The pushed authorization request is too large.") // 400 (RFC 9126 §2.3)
+	}
 	if err != nil {
 		return nil, err
 	}

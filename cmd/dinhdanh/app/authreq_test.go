@@ -511,3 +511,18 @@ func TestHugeMaxAgeDoesNotFailAfterLogin(t *testing.T) {
 		}
 	}
 }
+
+// Malformed requests are told apart from oversized ones.
+func TestMalformedAuthorizationRequestIsAPage(t *testing.T) {
+	e := newEnv(t)
+	b := stopAll(newBrowser(t))
+	params, _ := e.authParams()
+	b.get(e.issuer + "/oauth2/auth?" + params.Encode() + "&state=%zz")
+	noRedirect(t, b, http.StatusBadRequest)
+	b.get(e.issuer + "/oauth2/auth?" + params.Encode() + "&login_hint=" + strings.Repeat("0", 9<<10))
+	noRedirect(t, b, http.StatusRequestURITooLong)
+	req, _ := http.NewRequest(http.MethodPost, e.issuer+"/oauth2/auth", strings.NewReader(params.Encode()))
+	req.Header.Set("Content-Type", "application/json")
+	b.do(req)
+	noRedirect(t, b, http.StatusBadRequest)
+}
