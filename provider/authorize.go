@@ -17,15 +17,13 @@ import (
 	"time"
 
 	"github.com/ory/fosite"
-	fositejwt "github.com/ory/fosite/token/jwt"
 
 	"github.com/dinhdanh/dinhdanh/identity"
 )
 
 const (
-	sessionCookie     = "dd_session"
-	browserCookie     = "dd_browser"
-	maxAuthorizeQuery = 8 << 10
+	sessionCookie = "dd_session"
+	browserCookie = "dd_browser"
 )
 
 // codeChallengeShape is BASE64URL(SHA256(verifier)): 43 characters
@@ -33,17 +31,23 @@ const (
 var codeChallengeShape = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
 // handleAuthorize is the authorization endpoint (RFC 6749 §3.1, OIDC Core
-// §3.1.2). fosite validates the request; we decide whether the citizen
-// must log in or consent, and send them to the page that asks.
+// §3.1.2). The request is validated in full (authorizeRequest); we decide
+// whether the citizen must log in or consent, and send them to the page
+// that asks.
 func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	if len(r.URL.RawQuery) > maxAuthorizeQuery {
-		// Every request is stored while the citizen logs in: bound it.
-		p.cfg.ErrorPage(w, r, http.StatusRequestURITooLong, "invalid_request", "The authorization request is too large.")
+	form, err := readAuthorizeForm(r, true)
+	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, errRequestTooLarge) {
+			status = http.StatusRequestEntityTooLarge
+			if r.Method == http.MethodGet {
+				status = http.StatusRequestURITooLong
+			}
+		}
+		p.cfg.ErrorPage(w, r, status, "invalid_request", fosite.ErrorToRFC6749Error(err).GetDescription())
 		return
 	}
-	dropUnknownScopes(r)
-	ar, err := p.oauth.NewAuthorizeRequest(ctx, r)
+	ar, err := p.authorizeRequest(r, form, true)
 	if err != nil {
 		p.writeAuthorizeError(w, r, ar, err)
 		return
@@ -54,7 +58,6 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 // handleContinue resumes an authorization request after a page has done
 // its part. The stored parameters are validated again from scratch.
 func (p *Provider) handleContinue(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	it, err := p.boundInteraction(r, r.URL.Query().Get("interaction"))
 	if err != nil {
 		p.interactionGone(w, r, err)
@@ -65,12 +68,7 @@ func (p *Provider) handleContinue(w http.ResponseWriter, r *http.Request) {
 		p.cfg.ErrorPage(w, r, http.StatusBadRequest, "invalid_request", "")
 		return
 	}
-	resumed := r.Clone(ctx)
-	resumed.Method = http.MethodGet
-	resumed.URL.RawQuery = form.Encode()
-	resumed.Form, resumed.PostForm = nil, nil
-	resumed.Body = http.NoBody
-	ar, err := p.oauth.NewAuthorizeRequest(ctx, resumed)
+	ar, err := p.authorizeRequest(r, form, false)
 	if err != nil {
 		p.writeAuthorizeError(w, r, ar, err)
 		return
@@ -80,6 +78,60 @@ func (p *Provider) handleContinue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.decide(w, r, ar, &it)
+}
+
+// authorizeRequest validates an authorization request completely before
+// anyone sees a page: checkAuthorizeForm, then fosite's own checks, on a
+// copy of the request that carries exactly the validated parameters.
+// frontChannel: the parameters came from the browser (not a stored
+// interaction), so a request_uri from PAR may be among them.
+func (p *Provider) authorizeRequest(r *http.Request, form url.Values, frontChannel bool) (fosite.AuthorizeRequester, error) {
+	ctx := r.Context()
+	pushed := frontChannel && strings.HasPrefix(form.Get("request_uri"), parRequestURIPrefix)
+	if pushed {
+		var err error
+		if form, err = p.pushedFrontChannel(ctx, form); err != nil {
+			return nil, err
+		}
+	} else {
+		normalizeParams(form)
+		target, client, err := p.errorTarget(ctx, form)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.checkAuthorizeForm(ctx, form, client, false); err != nil {
+			return target, err
+		}
+	}
+	clean := r.Clone(ctx)
+	clean.Method = http.MethodGet
+	clean.URL.RawQuery = withStatePlaceholder(form).Encode()
+	clean.Form, clean.PostForm, clean.MultipartForm = nil, nil, nil
+	clean.Body = http.NoBody
+	clean.ContentLength = 0
+	clean.Header.Del("Content-Type")
+	ar, err := p.oauth.NewAuthorizeRequest(ctx, clean)
+	clearStatePlaceholder(ar)
+	if err != nil {
+		return ar, err
+	}
+	if pushed {
+		// Checked at the PAR endpoint already; checked again as stored.
+		client, ok := ar.GetClient().(*identity.Client)
+		if !ok {
+			return ar, fosite.ErrServerError.WithDebug("unexpected client type")
+		}
+		pushedForm := url.Values{}
+		for k, v := range ar.GetRequestForm() {
+			if k != "request_uri" {
+				pushedForm[k] = v
+			}
+		}
+		if err := p.checkAuthorizeForm(ctx, pushedForm, client, false); err != nil {
+			return ar, err
+		}
+	}
+	return ar, nil
 }
 
 func (p *Provider) interactionGone(w http.ResponseWriter, r *http.Request, err error) {
@@ -110,26 +162,26 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithDebug("unexpected client type"))
 		return
 	}
-	if err := checkAuthorizeParams(ar); err != nil {
-		// Checked before any page so a broken client learns at once.
-		p.writeAuthorizeError(w, r, ar, err)
-		return
-	}
+	// Every parameter was checked by authorizeRequest; this cannot fail.
 	required, err := requiredLevel(ar.GetRequestForm(), client.MinLevel)
 	if err != nil {
 		p.writeAuthorizeError(w, r, ar, err)
 		return
 	}
 	prompt := prompts(ar)
-	if slices.Contains(prompt, "none") && len(prompt) > 1 {
-		// OIDC Core §3.1.2.1: none with any other value is an error.
-		p.writeAuthorizeError(w, r, ar, fosite.ErrInvalidRequest.WithHint("The prompt value 'none' must not be combined with other values."))
-		return
-	}
 
 	auth, authenticated := p.authentication(r, ar, it, now, required)
-	if authenticated && !p.matchesIDTokenHint(r, ar, client, auth) {
-		// OIDC Core §3.1.2.1 id_token_hint: the session is someone else's.
+	if authenticated && !p.isRequestedCitizen(r, ar, client, auth) {
+		if it != nil && !it.AuthTime.IsZero() {
+			// Someone else logged in during this very request: asking
+			// again would loop, answering for them is forbidden (OIDC
+			// Core §3.1.2.1 id_token_hint, §5.5.1 sub). The relying party
+			// learns login_required (§3.1.2.6).
+			_ = p.store.DeleteInteraction(ctx, it.ID)
+			p.writeAuthorizeError(w, r, ar, fosite.ErrLoginRequired.WithHint("The citizen who logged in is not the one the request names."))
+			return
+		}
+		// The session is someone else's: the right citizen must log in.
 		authenticated = false
 	}
 	if authenticated && !client.AllowOTPLogin && !slices.Contains(auth.AMR, "pwd") {
@@ -162,7 +214,7 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	cr, _ := parseClaimsParameter(ar.GetRequestForm().Get("claims")) // checked above
 	cr = cr.forClient(client.Scopes)
 	consented := it != nil && it.Decision == "allow"
-	if !consented && !slices.Contains(prompt, "consent") && hasGrant && covers(grant.Scopes, requested) {
+	if !consented && !slices.Contains(prompt, "consent") && !mustAskEachTime(ar, client) && hasGrant && covers(grant.Scopes, requested) {
 		fresh, err := p.newAsks(ctx, asks(requested, cr), grant, auth)
 		if err != nil {
 			p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
@@ -212,32 +264,6 @@ func (p *Provider) newAsks(ctx context.Context, all []Ask, grant identity.Consen
 		out = append(out, a)
 	}
 	return out, nil
-}
-
-// checkAuthorizeParams checks what fosite leaves to us. Every client must
-// send an S256 code challenge (RFC 7636
-// §4.3, §4.4.1; OAuth 2.1 §4.1.1). fosite enforces the same rule, but only
-// once the response is built, after the citizen has logged in.
-func checkAuthorizeParams(ar fosite.AuthorizeRequester) error {
-	form := ar.GetRequestForm()
-	switch {
-	case form.Get("code_challenge") == "":
-		return fosite.ErrInvalidRequest.WithHint("Clients must include a code_challenge when performing the authorize code flow (PKCE, S256).")
-	case form.Get("code_challenge_method") != "S256":
-		return fosite.ErrInvalidRequest.WithHint("The code_challenge_method must be S256.")
-	case !codeChallengeShape.MatchString(form.Get("code_challenge")):
-		return fosite.ErrInvalidRequest.WithHint("The code_challenge must be the 43-character base64url SHA-256 of the verifier.")
-	}
-	if _, err := parseClaimsParameter(form.Get("claims")); err != nil {
-		return err
-	}
-	// OIDC Core §3.1.2.1: max_age is a non-negative integer.
-	if raw := form.Get("max_age"); raw != "" {
-		if n, err := strconv.ParseInt(raw, 10, 64); err != nil || n < 0 {
-			return fosite.ErrInvalidRequest.WithHint("max_age must be a non-negative number of seconds.")
-		}
-	}
-	return nil
 }
 
 // authentication returns who is logged in for this request, if anyone
@@ -379,6 +405,11 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		p.writeAuthorizeError(w, r, ar, err)
 		return
 	}
+	if ar.GetState() == "" {
+		// RFC 6749 §4.1.2: state only if the client sent one (fosite
+		// adds it, empty, regardless).
+		resp.GetParameters().Del("state")
+	}
 	// RFC 9207 §2: the issuer identifier in every authorization response.
 	resp.AddParameter("iss", p.cfg.Issuer)
 	p.oauth.WriteAuthorizeResponse(ctx, w, ar, resp)
@@ -402,20 +433,47 @@ func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, a
 		params.Set("state", st) // RFC 6749 §4.1.2.1: only if it was sent
 	}
 	params.Set("iss", p.cfg.Issuer)
-	redirect := ar.GetRedirectURI()
+	redirect := *ar.GetRedirectURI()
 	redirect.Fragment = ""
 	w.Header().Set("Cache-Control", "no-store")
-	if ar.GetResponseMode() == fosite.ResponseModeFormPost {
+	switch errorResponseMode(ar) {
+	case fosite.ResponseModeFormPost:
 		w.Header().Set("Content-Type", "text/html;charset=UTF-8")
 		fosite.WriteAuthorizeFormPostResponse(redirect.String(), params, fosite.DefaultFormPostTemplate, w)
 		return
+	case fosite.ResponseModeFragment:
+		redirect.Fragment = params.Encode()
+	default:
+		q := redirect.Query()
+		for k, v := range params {
+			q[k] = v
+		}
+		redirect.RawQuery = q.Encode()
 	}
-	q := redirect.Query()
-	for k, v := range params {
-		q[k] = v
-	}
-	redirect.RawQuery = q.Encode()
 	http.Redirect(w, r, redirect.String(), http.StatusSeeOther)
+}
+
+// errorResponseMode is how an error reaches the client: the response mode
+// it asked for if we support it, else the default of the response type,
+// which is the fragment for any response type containing token or
+// id_token (OAuth 2.0 Multiple Response Type Encoding Practices §2.1, §5).
+func errorResponseMode(ar fosite.AuthorizeRequester) fosite.ResponseModeType {
+	types := ar.GetResponseTypes()
+	if len(types) == 0 {
+		types = fosite.RemoveEmpty(strings.Split(ar.GetRequestForm().Get("response_type"), " "))
+	}
+	// Tokens are never put in a query (§5).
+	tokens := types.Has("token") || types.Has("id_token")
+	switch m := ar.GetResponseMode(); {
+	case m == fosite.ResponseModeFormPost, m == fosite.ResponseModeFragment:
+		return m
+	case m == fosite.ResponseModeQuery && !tokens:
+		return m
+	}
+	if tokens {
+		return fosite.ResponseModeFragment
+	}
+	return fosite.ResponseModeQuery
 }
 
 // supportedScopes keeps the scopes of the catalog, in request order.
@@ -608,34 +666,42 @@ func (p *Provider) AccountByIDNumber(r *http.Request, idNumber string) (identity
 	return p.store.GetAccountByPIN(r.Context(), idNumber)
 }
 
-// matchesIDTokenHint reports whether the session's citizen is the one an
-// id_token_hint names (true when there is no hint). An expired hint is
-// fine; one not issued here is ignored, like fosite does later.
-func (p *Provider) matchesIDTokenHint(r *http.Request, ar fosite.AuthorizeRequester, client *identity.Client, auth identity.AuthSession) bool {
-	hint := ar.GetRequestForm().Get("id_token_hint")
-	if hint == "" {
-		return true
+// isRequestedCitizen reports whether the session's citizen is the one
+// the request names, by id_token_hint (OIDC Core §3.1.2.1) or by a sub
+// value in the claims parameter (§5.5.1: "MUST NOT reply with an ID Token
+// or Access Token for a different user"). Both were checked up front.
+func (p *Provider) isRequestedCitizen(r *http.Request, ar fosite.AuthorizeRequester, client *identity.Client, auth identity.AuthSession) bool {
+	form := ar.GetRequestForm()
+	sub := p.subjectFor(client, auth.AccountID)
+	if hint := form.Get("id_token_hint"); hint != "" {
+		h, err := p.decodeIDTokenHint(r.Context(), hint, client.ID)
+		if err != nil || h.Subject != sub {
+			return false
+		}
 	}
-	tok, err := p.keys.Signer("RS256").Decode(r.Context(), hint)
-	var ve *fositejwt.ValidationError
-	if err != nil && !(errors.As(err, &ve) && ve.Has(fositejwt.ValidationErrorExpired) && tok != nil) {
-		return true
+	if want := requestedSubjects(form); len(want) > 0 && !(individualClaim{Allowed: want}).matches(sub) {
+		return false
 	}
-	sub, _ := tok.Claims["sub"].(string)
-	return sub == p.subjectFor(client, auth.AccountID)
+	return true
+}
+
+// mustAskEachTime: a public client whose redirect URI is not a claimed
+// https URI (a loopback or custom-scheme native app) cannot prove its
+// identity, so a remembered consent does not let it skip the consent page
+// (RFC 8252 §8.6; RFC 6749 §10.2), and prompt=none gets consent_required.
+func mustAskEachTime(ar fosite.AuthorizeRequester, client *identity.Client) bool {
+	u := ar.GetRedirectURI()
+	return client.IsPublic() && (u == nil || u.Scheme != "https")
 }
 
 // dropUnknownScopes removes scope values outside the catalog before fosite
 // sees them: an authorization server may ignore scopes it does not know
 // (RFC 6749 §3.3), and a citizen should not be turned away because a
 // portal asked for one. Known scopes the client may not use still fail.
-func dropUnknownScopes(r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		return
-	}
-	raw, ok := r.Form["scope"]
+func dropUnknownScopes(form url.Values) {
+	raw, ok := form["scope"]
 	if !ok || len(raw) != 1 {
-		return
+		return // absent, or repeated: refused by checkParamShape
 	}
 	var keep []string
 	for _, s := range strings.Fields(raw[0]) {
@@ -643,12 +709,9 @@ func dropUnknownScopes(r *http.Request) {
 			keep = append(keep, s)
 		}
 	}
-	r.Form.Set("scope", strings.Join(keep, " "))
-	if r.Method == http.MethodGet {
-		q := r.URL.Query()
-		q.Set("scope", strings.Join(keep, " "))
-		r.URL.RawQuery = q.Encode()
-	} else if _, inBody := r.PostForm["scope"]; inBody {
-		r.PostForm.Set("scope", strings.Join(keep, " "))
+	if len(keep) == 0 {
+		delete(form, "scope")
+		return
 	}
+	form.Set("scope", strings.Join(keep, " "))
 }

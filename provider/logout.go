@@ -8,8 +8,6 @@ import (
 	"slices"
 	"time"
 
-	fositejwt "github.com/ory/fosite/token/jwt"
-
 	"github.com/dinhdanh/dinhdanh/identity"
 )
 
@@ -70,22 +68,19 @@ func (p *Provider) ParseLogout(ctx context.Context, form url.Values, r *http.Req
 	req := LogoutRequest{ClientID: form.Get("client_id"), PostLogoutRedirectURI: form.Get("post_logout_redirect_uri"), State: form.Get("state"), UILocales: form.Get("ui_locales")}
 	hintSub := ""
 	if hint := form.Get("id_token_hint"); hint != "" {
-		tok, err := p.keys.Signer("RS256").Decode(ctx, hint)
-		var ve *fositejwt.ValidationError
-		if err != nil && !(errors.As(err, &ve) && ve.Has(fositejwt.ValidationErrorExpired) && tok != nil) {
-			// An expired ID token is a fine hint (§2); a forged one is not.
-			return req, errors.New("id_token_hint is not an ID token issued here")
+		// Only an ID Token we issued (expired is fine, §2): never a
+		// logout token or another JWT we signed (decodeIDTokenHint).
+		h, err := p.decodeIDTokenHint(ctx, hint, req.ClientID)
+		if err != nil {
+			return req, errors.New("id_token_hint is not an ID token issued here to this client")
 		}
-		if iss, _ := tok.Claims["iss"].(string); iss != p.cfg.Issuer {
-			return req, errors.New("id_token_hint was issued by another provider")
-		}
-		aud := audience(tok.Claims["aud"])
 		if req.ClientID == "" {
-			req.ClientID = aud
-		} else if req.ClientID != aud {
-			return req, errors.New("client_id does not match the id_token_hint audience")
+			if len(h.Audience) != 1 {
+				return req, errors.New("client_id is required with an id_token_hint for several audiences")
+			}
+			req.ClientID = h.Audience[0]
 		}
-		hintSub, _ = tok.Claims["sub"].(string)
+		hintSub = h.Subject
 	}
 	var client identity.Client
 	if req.ClientID != "" {
@@ -107,19 +102,6 @@ func (p *Provider) ParseLogout(ctx context.Context, form url.Values, r *http.Req
 		}
 	}
 	return req, nil
-}
-
-func audience(v any) string {
-	switch a := v.(type) {
-	case string:
-		return a
-	case []any:
-		if len(a) > 0 {
-			s, _ := a[0].(string)
-			return s
-		}
-	}
-	return ""
 }
 
 // EndSession ends this browser's SSO session: the row and the cookie, and

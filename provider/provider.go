@@ -150,14 +150,21 @@ func New(cfg Config, store Store, km *keys.Manager) (*Provider, error) {
 		EnforcePKCE:                    true,
 		EnablePKCEPlainChallengeMethod: false,
 		// Refresh tokens only with offline_access (OIDC Core §11).
-		RefreshTokenScopes:              []string{"offline_access"},
-		ScopeStrategy:                   fosite.ExactScopeStrategy,
-		AudienceMatchingStrategy:        fosite.DefaultAudienceMatchingStrategy,
-		ClientSecretsHasher:             SecretHasher{Key: cfg.SecretKey},
-		MinParameterEntropy:             8,
+		RefreshTokenScopes:       []string{"offline_access"},
+		ScopeStrategy:            fosite.ExactScopeStrategy,
+		AudienceMatchingStrategy: fosite.DefaultAudienceMatchingStrategy,
+		ClientSecretsHasher:      SecretHasher{Key: cfg.SecretKey},
+		// state is optional and any nonce is acceptable (RFC 6749 §4.1.1,
+		// OIDC Core §3.1.2.1); fosite treats 0 as its default of 8, so -1
+		// turns its length rule off (state/nonce are bounded by paramLimits).
+		// Any nonce is acceptable (OIDC Core §3.1.2.1) and state is
+		// optional (RFC 6749 §4.1.1): fosite's length rule is off for the
+		// nonce (-1, as 0 means its default 8); for state see noState.
+		// Both are bounded by paramLimits instead.
+		MinParameterEntropy:             -1,
 		AllowedPromptValues:             []string{"login", "none", "consent"},
 		PushedAuthorizeContextLifespan:  90 * time.Second,
-		PushedAuthorizeRequestURIPrefix: "urn:ietf:params:oauth:request_uri:",
+		PushedAuthorizeRequestURIPrefix: parRequestURIPrefix,
 		SendDebugMessagesToClients:      false,
 		RedirectSecureChecker:           fosite.IsRedirectURISecureStrict,
 	}

@@ -133,7 +133,19 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 // handlePAR is RFC 9126.
 func (p *Provider) handlePAR(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	form, err := readPushedForm(r)
+	if err != nil {
+		p.oauth.WritePushedAuthorizeError(ctx, w, nil, err)
+		return
+	}
 	ar, err := p.oauth.NewPushedAuthorizeRequest(ctx, r)
+	if err == nil || ar != nil && ar.GetClient() != nil && !errors.Is(err, fosite.ErrInvalidClient) {
+		// Authenticated: the authorization endpoint's checks and error
+		// codes apply (RFC 9126 §2.1, §2.3), ours first.
+		if cerr := p.checkPushed(ctx, form, ar.GetClient()); cerr != nil {
+			err = cerr
+		}
+	}
 	if err != nil {
 		p.oauth.WritePushedAuthorizeError(ctx, w, ar, err)
 		return
