@@ -22,6 +22,10 @@ type ticket struct {
 	Factor      string   `json:"f,omitempty"` // "totp", or "" for an SMS code
 	Interaction string   `json:"i,omitempty"` // the request it belongs to
 	ThrottleKey string   `json:"k,omitempty"` // per-ID-number counter for code-only flows
+	// StepUpOf is the SSO session whose password AMR carries (a step-up):
+	// the code completes that session's authentication only while it is
+	// still this browser's session (otp.go postOTP).
+	StepUpOf string `json:"u,omitempty"`
 	Expires     int64    `json:"e"`
 }
 
@@ -44,10 +48,7 @@ func (h *Handler) sealTicket(r *http.Request, t ticket) string {
 }
 
 func (h *Handler) ticketMAC(r *http.Request, enc string) string {
-	bind := ""
-	if c, err := r.Cookie(csrfCookie); err == nil {
-		bind = c.Value
-	}
+	bind := h.csrfCookieValue(r)
 	mac := hmac.New(sha256.New, h.csrfKey)
 	mac.Write([]byte("ticket\x00" + bind + "\x00" + enc))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))

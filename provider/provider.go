@@ -111,6 +111,7 @@ type Provider struct {
 	oauth       fosite.OAuth2Provider
 	discovery   []byte
 	logoutPages LogoutPages
+	cookies     Cookies
 }
 
 // Paths of the pages and of the resume step. Integrators find the
@@ -161,7 +162,7 @@ func New(cfg Config, store Store, km *keys.Manager) (*Provider, error) {
 		RedirectSecureChecker:           fosite.IsRedirectURISecureStrict,
 	}
 	signer := km.Signer("RS256")
-	p := &Provider{cfg: cfg, store: store, keys: km}
+	p := &Provider{cfg: cfg, store: store, keys: km, cookies: CookiesFor(cfg.Issuer)}
 	strategy := &compose.CommonStrategy{
 		CoreStrategy:               compose.NewOAuth2HMACStrategy(fc),
 		OpenIDConnectTokenStrategy: &idTokenStrategy{inner: &openid.DefaultStrategy{Signer: signer, Config: fc}, p: p},
@@ -204,11 +205,9 @@ func (p *Provider) Mount(r *mux.Router) {
 // Issuer returns the configured issuer URL.
 func (p *Provider) Issuer() string { return p.cfg.Issuer }
 
-// SecureCookies reports whether cookies get the Secure attribute: always
-// when the issuer is https.
-func (p *Provider) SecureCookies() bool {
-	return len(p.cfg.Issuer) > 8 && p.cfg.Issuer[:8] == "https://"
-}
+// SecureCookies reports whether cookies get the Secure attribute and the
+// __Host- prefix: always when the issuer is https (see Cookies).
+func (p *Provider) SecureCookies() bool { return p.cookies.Secure }
 
 func (p *Provider) handleHealthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
