@@ -26,7 +26,7 @@ type ticket struct {
 	// the code completes that session's authentication only while it is
 	// still this browser's session (otp.go postOTP).
 	StepUpOf string `json:"u,omitempty"`
-	Expires     int64    `json:"e"`
+	Expires  int64  `json:"e"`
 }
 
 const (
