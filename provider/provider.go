@@ -126,6 +126,7 @@ const (
 	pathPAR        = "/oauth2/par"
 	pathJWKS       = "/jwks.json"
 	pathDiscovery  = "/.well-known/openid-configuration"
+	pathASMetadata = "/.well-known/oauth-authorization-server" // RFC 8414 §3
 	pathLogout     = "/oauth2/logout"
 
 	PathLogin    = "/login"
@@ -189,6 +190,7 @@ func New(cfg Config, store Store, km *keys.Manager) (*Provider, error) {
 // Mount registers the protocol endpoints on r.
 func (p *Provider) Mount(r *mux.Router) {
 	r.HandleFunc(pathDiscovery, p.handleDiscovery).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(pathASMetadata, p.handleDiscovery).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(pathJWKS, p.handleJWKS).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(pathAuthorize, p.handleAuthorize).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc(pathContinue, p.handleContinue).Methods(http.MethodGet)
