@@ -66,9 +66,6 @@ func LoadOrCreateMasterKeyFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("keys: generating master key: %w", err)
 	}
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil { // a new directory is private too
-		return nil, fmt.Errorf("keys: creating master key directory: %w", err)
-	}
 	tmp, err := os.CreateTemp(dir, ".masterkey-*") // CreateTemp uses 0600
 	if err != nil {
 		return nil, fmt.Errorf("keys: creating master key file: %w", err)

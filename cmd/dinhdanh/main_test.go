@@ -472,9 +472,12 @@ func TestDatabaseAndMasterKeyFilesArePrivate(t *testing.T) {
 		}
 		return fi.Mode().Perm()
 	}
-	// No DINHDANH_MASTER_KEY: keys rotate generates the key file.
-	if out, err := c.run("keys", "rotate"); err != nil {
-		t.Fatalf("%v\n%s", err, out)
+	// migrate creates the directory and the database; with no
+	// DINHDANH_MASTER_KEY, keys rotate then generates the key file.
+	for _, args := range [][]string{{"migrate"}, {"keys", "rotate"}} {
+		if out, err := c.run(args...); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
 	}
 	if got := mode(dir); got != 0o700 {
 		t.Errorf("database directory mode %o, want 700", got)
