@@ -280,3 +280,44 @@ func TestStepUpNeedsTheSessionItStepsUp(t *testing.T) {
 		})
 	}
 }
+
+// Another citizen logging in on the browser gets a session of their own,
+// with a new sid; the previous citizen's relying parties get their logout
+// token with the sid they were given.
+func TestAnotherCitizenOnTheBrowserGetsANewSID(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend envOption) {
+		e := newEnv(t, backend)
+		rp, tokens := backchannelRP(t)
+		id, secret := e.registerClient(provider.ClientSpec{ID: "portal-a", Name: "A", RedirectURIs: []string{rpCallback},
+			Scopes: []string{"openid"}, BackchannelLogoutURI: rp.URL})
+		e.useClient(id, secret, "openid")
+		b, tok, _ := e.fullLogin()
+		subAn, sidAn := e.sidOf(tok.Extra("id_token").(string))
+
+		ngoc := "079304123456"
+		if _, _, _, err := e.app.Store.UpsertCitizens(e.ctx, []identity.Citizen{{PIN: ngoc, FullName: "Trần Thị Bích Ngọc",
+			Birthdate: "2004-08-21", Gender: identity.Female, Phone: "+84903123456"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.app.Auth.Issue(e.ctx, ngoc, "mat-khau-cua-ngoc-1", identity.Level1); err != nil {
+			t.Fatal(err)
+		}
+		u, ar := e.authURL(oauth2.SetAuthURLParam("prompt", "login"))
+		b.get(u)
+		b.submit(e.issuer, "/login", url.Values{"id_number": {ngoc}, "password": {"mat-khau-cua-ngoc-1"}})
+		b.submit(e.issuer, "/password", url.Values{"new_password": {"mat-khau-moi-cua-ngoc-2"}, "confirm_password": {"mat-khau-moi-cua-ngoc-2"}})
+		b.submit(e.issuer, "/consent", url.Values{"decision": {"allow"}})
+		tokNgoc, err := e.exchange(b.callback().Get("code"), ar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subNgoc, sidNgoc := e.sidOf(tokNgoc.Extra("id_token").(string))
+		if subNgoc == subAn || sidNgoc == "" || sidNgoc == sidAn {
+			t.Fatalf("another citizen kept the sid: %q %q", sidAn, sidNgoc)
+		}
+		ltSub, ltSID := e.sidOf(nextToken(t, tokens, "A"))
+		if ltSub != subAn || ltSID != sidAn {
+			t.Errorf("logout token for the replaced session: sub %q sid %q, want %q %q", ltSub, ltSID, subAn, sidAn)
+		}
+	})
+}
