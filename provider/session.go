@@ -104,22 +104,45 @@ func (p *Provider) BrowserSession(r *http.Request) (identity.AuthSession, bool) 
 // LoggedIn completes the login step: it starts the SSO session, sets its
 // cookie and marks the interaction. interactionID may be empty for a
 // login that is not part of an authorization request. amr and level are
-// what this authentication proved (a step-up passes the session's
-// password with the code just entered; consent-ui binds that to the
-// session it steps up).
+// what this authentication proved: a step-up passes the session's
+// password with the code just entered, one authentication in two steps
+// (consent-ui binds it to the session it steps up).
 //
-// Every login gets a new cookie value and row (no session fixation,
-// OWASP ASVS 3.2.1). When the citizen of the browser's session
-// re-authenticates (step-up, prompt=login, max_age), the new row keeps the
-// session's sid, so relying parties that got it before still get their
-// logout token (Back-Channel Logout 1.0 §2.1: one sid per session at the
-// OP), and its creation and absolute end, so re-authenticating never
-// extends a session's lifetime (ASVS 3.3.1). Another citizen gets a new
-// session, and the previous one is logged out everywhere.
+// Every login gets a new cookie value and row (no session fixation, ASVS
+// 3.2.1). When the citizen of the browser's session re-authenticates
+// (step-up, prompt=login, max_age), the new row keeps the session's sid,
+// so relying parties that got it before still get their logout token
+// (Back-Channel Logout 1.0 §2.1: one sid per session at the OP), and its
+// creation and absolute end: re-authenticating never extends a session's
+// lifetime (ASVS 3.3.2). Another citizen gets a new session and sid, and
+// the previous session is logged out everywhere.
 func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int) (err error) {
 	ctx := r.Context()
 	now := p.cfg.Now()
 	prev, hadPrev := p.BrowserSession(r)
+
+	// One transaction: the old row's end, the new row and its relying
+	// parties happen together or not at all.
+	txCtx, err := p.store.BeginTX(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = p.store.Rollback(txCtx)
+		}
+	}()
+	if hadPrev {
+		// Deleted first: of two logins racing in one browser, or a login
+		// racing a logout, only one carries the session on; the other
+		// finds it gone (already ended and notified) and starts afresh.
+		switch err := p.store.DeleteAuthSession(txCtx, prev.ID); {
+		case errors.Is(err, identity.ErrNotFound):
+			hadPrev = false
+		case err != nil:
+			return err
+		}
+	}
 	same := hadPrev && prev.AccountID == accountID
 	value := randomToken()
 	sess := identity.AuthSession{
@@ -136,18 +159,6 @@ func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionI
 	if same {
 		sess.SID, sess.CreatedAt, sess.ExpiresAt = p.sidOf(prev), prev.CreatedAt, prev.ExpiresAt
 	}
-
-	// One transaction: the new row, its relying parties and the old row's
-	// end happen together or not at all.
-	txCtx, err := p.store.BeginTX(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = p.store.Rollback(txCtx)
-		}
-	}()
 	if err := p.store.CreateAuthSession(txCtx, sess); err != nil {
 		return err
 	}
@@ -162,11 +173,6 @@ func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionI
 			if err := p.store.AddSessionClient(txCtx, sess.ID, c, now); err != nil {
 				return err
 			}
-		}
-	}
-	if hadPrev {
-		if err := p.store.DeleteAuthSession(txCtx, prev.ID); err != nil && !errors.Is(err, identity.ErrNotFound) {
-			return err
 		}
 	}
 	if interactionID != "" {

@@ -321,3 +321,58 @@ func TestAnotherCitizenOnTheBrowserGetsANewSID(t *testing.T) {
 		}
 	})
 }
+
+// Two logins racing in one browser (two tabs): at most one carries the
+// session's sid on; the other starts a session of its own.
+func TestRacingReauthenticationsCarryTheSIDOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend envOption) {
+		e := newEnv(t, backend)
+		b, tok, _ := e.fullLogin()
+		_, sid := e.sidOf(tok.Extra("id_token").(string))
+		hostURL, _ := url.Parse(e.issuer)
+		const tabs = 4
+		pages := make([]*browser, tabs)
+		for i := range pages {
+			pages[i] = newBrowser(t)
+			pages[i].client.Jar.SetCookies(hostURL, b.client.Jar.Cookies(hostURL))
+			u, _ := e.authURL(oauth2.SetAuthURLParam("prompt", "login"))
+			pages[i].get(u)
+		}
+		done := make(chan int, tabs)
+		for _, p := range pages {
+			go func(p *browser) {
+				form := url.Values{"id_number": {testPIN}, "password": {newPassword},
+					"csrf_token": {hiddenValue(p.body, "csrf_token")}, "interaction": {hiddenValue(p.body, "interaction")}}
+				req, _ := http.NewRequest(http.MethodPost, e.issuer+"/login", strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				resp, err := p.client.Do(req)
+				if err != nil {
+					done <- 0
+					return
+				}
+				resp.Body.Close()
+				done <- resp.StatusCode
+			}(p)
+		}
+		for range tabs {
+			<-done
+		}
+		acc, err := e.app.Store.GetAccountByPIN(e.ctx, testPIN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := e.app.Store.ListAuthSessions(e.ctx, acc.ID, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		carried := 0
+		for _, s := range list {
+			if s.SID == sid {
+				carried++
+			}
+		}
+		if carried > 1 {
+			t.Errorf("%d live sessions share the sid %q", carried, sid)
+		}
+	})
+}
