@@ -22,11 +22,12 @@ type ticket struct {
 	Factor      string   `json:"f,omitempty"` // "totp", or "" for an SMS code
 	Interaction string   `json:"i,omitempty"` // the request it belongs to
 	ThrottleKey string   `json:"k,omitempty"` // per-ID-number counter for code-only flows
+	Expires     int64    `json:"e"`
+
 	// StepUpOf is the SSO session whose password AMR carries (a step-up):
 	// the code completes that session's authentication only while it is
 	// still this browser's session (otp.go postOTP).
 	StepUpOf string `json:"u,omitempty"`
-	Expires  int64  `json:"e"`
 }
 
 const (
