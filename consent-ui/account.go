@@ -156,7 +156,7 @@ func (h *Handler) postTOTPBegin(w http.ResponseWriter, r *http.Request) {
 			h.renderAccount(w, r, lang, s, http.StatusForbidden, view{Error: T(lang, "account.need_password")})
 			return
 		}
-		h.startOTP(w, r, lang, "", s.AccountID, []string{"pwd"})
+		h.startOTP(w, r, lang, "", s.AccountID, []string{"pwd"}, s.ID)
 		return
 	}
 	// The label stays in the app's backups: never the ID number.

@@ -2,7 +2,6 @@ package consentui
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/identity"
+	"github.com/dinhdanh/dinhdanh/internal/csvsafe"
 	"github.com/dinhdanh/dinhdanh/provider"
 )
 
@@ -87,12 +87,17 @@ func (h *Handler) getDisclosuresFile(format string) http.HandlerFunc {
 			return
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		cw := csv.NewWriter(w)
+		// Client names are the relying parties' own text: every cell goes
+		// through csvsafe, so none runs as a formula when the citizen
+		// opens the file (OWASP CSV Injection).
+		cw := csvsafe.NewWriter(w)
 		_ = cw.Write([]string{"time", "client_id", "client_name", "claims", "level"})
 		for _, d := range rows {
 			_ = cw.Write([]string{d.At.UTC().Format(time.RFC3339), d.ClientID, d.ClientName, strings.Join(d.Claims, " "), itoa(d.Level)})
 		}
-		cw.Flush()
+		if err := cw.Flush(); err != nil {
+			h.log.Warn("writing the disclosure CSV failed", "err", err)
+		}
 	}
 }
 

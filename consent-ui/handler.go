@@ -68,7 +68,7 @@ type Handler struct {
 	records     Records
 	logout      Logout
 	csrfKey     []byte
-	secure      bool
+	cookies     provider.Cookies
 	log         *slog.Logger
 	devSMS      identity.DevOutbox
 	pages       map[string]*template.Template
@@ -85,7 +85,7 @@ const (
 
 // New parses the templates once.
 func New(cfg Config) (*Handler, error) {
-	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, throttle: cfg.Throttle, sessions: cfg.Sessions, reset: cfg.Reset, disclosures: cfg.Disclosures, records: cfg.Records, logout: cfg.Logout, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
+	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, throttle: cfg.Throttle, sessions: cfg.Sessions, reset: cfg.Reset, disclosures: cfg.Disclosures, records: cfg.Records, logout: cfg.Logout, csrfKey: cfg.CSRFKey, cookies: provider.Cookies{Secure: cfg.Secure}, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -384,6 +384,10 @@ func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, lang, in
 		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
 		return
 	}
+	// A fresh CSRF cookie once authenticated: a token planted or read before
+	// login (cookie tossing, a shared computer) is useless after it (OWASP
+	// CSRF Prevention, "login CSRF"). Nothing below needs the old one.
+	h.newCSRFCookie(w)
 	h.log.Info("login", "account", accountID, "level", level)
 	if interaction == "" {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)

@@ -24,16 +24,17 @@ func (h *Handler) afterPassword(w http.ResponseWriter, r *http.Request, lang, in
 		required = p.RequiredLevel
 	}
 	if required >= 2 {
-		h.startOTP(w, r, lang, interaction, accountID, amr)
+		h.startOTP(w, r, lang, interaction, accountID, amr, "")
 		return
 	}
 	h.completeLogin(w, r, lang, interaction, accountID, amr, 1)
 }
 
 // startOTP shows the code page: for the authenticator app when the
-// citizen enrolled one, otherwise after sending an SMS code.
-func (h *Handler) startOTP(w http.ResponseWriter, r *http.Request, lang, interaction, accountID string, amr []string) {
-	t := ticket{AccountID: accountID, Step: stepOTP, AMR: amr}
+// citizen enrolled one, otherwise after sending an SMS code. stepUpOf is
+// the session whose password amr carries, "" when it was typed just now.
+func (h *Handler) startOTP(w http.ResponseWriter, r *http.Request, lang, interaction, accountID string, amr []string, stepUpOf string) {
+	t := ticket{AccountID: accountID, Step: stepOTP, AMR: amr, StepUpOf: stepUpOf}
 	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: interaction}
 	if enrolled, err := h.totp.Enrolled(r.Context(), accountID); err == nil && enrolled {
 		t.Factor = factorTOTP
@@ -128,6 +129,16 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, "otp", v)
 		return
 	}
+	if t.StepUpOf != "" {
+		// A step-up's authentication is the session's password plus this
+		// code (OIDC Core §2 amr, RFC 8176 §2): only while that session is
+		// still this browser's. Logged out, expired or replaced by another
+		// login meanwhile, the password is no longer part of it.
+		if s, ok := h.flow.BrowserSession(r); !ok || s.ID != t.StepUpOf || s.AccountID != t.AccountID {
+			h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
+			return
+		}
+	}
 	// RFC 8176 §2: a password and a one-time code are two factors; a code
 	// alone (passwordless login) is one.
 	level := 1
@@ -155,7 +166,8 @@ func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request, lang string, p 
 	if !ok || provider.LevelOfACR(s.ACR) >= p.RequiredLevel || !slices.Contains(s.AMR, "pwd") {
 		return false
 	}
-	h.startOTP(w, r, lang, p.ID, s.AccountID, s.AMR)
+	// Only the session's password is carried: the code now completes it.
+	h.startOTP(w, r, lang, p.ID, s.AccountID, []string{"pwd"}, s.ID)
 	return true
 }
 

@@ -23,6 +23,11 @@ type ticket struct {
 	Interaction string   `json:"i,omitempty"` // the request it belongs to
 	ThrottleKey string   `json:"k,omitempty"` // per-ID-number counter for code-only flows
 	Expires     int64    `json:"e"`
+
+	// StepUpOf is the SSO session whose password AMR carries (a step-up):
+	// the code completes that session's authentication only while it is
+	// still this browser's session (otp.go postOTP).
+	StepUpOf string `json:"u,omitempty"`
 }
 
 const (
@@ -44,10 +49,7 @@ func (h *Handler) sealTicket(r *http.Request, t ticket) string {
 }
 
 func (h *Handler) ticketMAC(r *http.Request, enc string) string {
-	bind := ""
-	if c, err := r.Cookie(csrfCookie); err == nil {
-		bind = c.Value
-	}
+	bind := h.csrfCookieValue(r)
 	mac := hmac.New(sha256.New, h.csrfKey)
 	mac.Write([]byte("ticket\x00" + bind + "\x00" + enc))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))

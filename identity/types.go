@@ -192,6 +192,10 @@ type ConsentGrant struct {
 type AuthSession struct {
 	ID        string
 	AccountID string
+	// SID is the session identifier given to relying parties (Back-Channel
+	// Logout 1.0 §2.1). It stays the same when the citizen re-authenticates
+	// in this browser, while ID changes with the cookie.
+	SID       string
 	AuthTime  time.Time
 	ACR       string
 	AMR       []string

@@ -21,11 +21,6 @@ import (
 	"github.com/dinhdanh/dinhdanh/identity"
 )
 
-const (
-	sessionCookie = "dd_session"
-	browserCookie = "dd_browser"
-)
-
 // codeChallengeShape is BASE64URL(SHA256(verifier)): 43 characters
 // (RFC 7636 §4.2).
 var codeChallengeShape = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
@@ -292,30 +287,6 @@ func (p *Provider) authentication(r *http.Request, ar fosite.AuthorizeRequester,
 	return sess, true
 }
 
-// currentSession loads the browser's SSO session from its cookie.
-func (p *Provider) currentSession(r *http.Request, now time.Time) (identity.AuthSession, error) {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil || c.Value == "" {
-		return identity.AuthSession{}, identity.ErrNotFound
-	}
-	s, err := p.store.GetAuthSession(r.Context(), hashToken(c.Value), now)
-	if err != nil {
-		return s, err
-	}
-	if now.Sub(s.LastSeen) > p.cfg.SessionIdle {
-		// Idle too long: the session ends (issue 3; absolute end in
-		// ExpiresAt).
-		_ = p.store.DeleteAuthSession(r.Context(), s.ID)
-		p.notifyLogout(r.Context(), s)
-		return identity.AuthSession{}, identity.ErrNotFound
-	}
-	if now.Sub(s.LastSeen) > time.Minute {
-		// Recorded at most once a minute: no write on every request.
-		_ = p.store.TouchAuthSession(r.Context(), s.ID, now)
-	}
-	return s, nil
-}
-
 // sendToPage stores the request as an interaction (once) and redirects the
 // browser to a page of consent-ui.
 func (p *Provider) sendToPage(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, it *identity.Interaction, page string) {
@@ -390,7 +361,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 			p.writeAuthorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 			return
 		}
-		claims.Extra["sid"] = p.sid(auth.ID)
+		claims.Extra["sid"] = p.sidOf(auth)
 	}
 
 	if it != nil {
@@ -563,77 +534,6 @@ func ContinueURL(interactionID string) string {
 	return pathContinue + "?interaction=" + url.QueryEscape(interactionID)
 }
 
-// LoggedIn completes the login step: it starts the SSO session, sets its
-// cookie and marks the interaction. interactionID may be empty for a
-// login that is not part of an authorization request.
-func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int) error {
-	ctx := r.Context()
-	now := p.cfg.Now()
-	prev, hadPrev := p.BrowserSession(r)
-	if hadPrev {
-		// A new login replaces the previous session (no session fixation).
-		_ = p.store.DeleteAuthSession(ctx, prev.ID)
-	}
-	value := randomToken()
-	sess := identity.AuthSession{
-		ID:        hashToken(value),
-		AccountID: accountID,
-		AuthTime:  truncateSecond(now),
-		ACR:       ACRForLevel(level),
-		AMR:       amr,
-		CreatedAt: now,
-		LastSeen:  now,
-		ExpiresAt: now.Add(p.cfg.SessionLifespan),
-	}
-	if err := p.store.CreateAuthSession(ctx, sess); err != nil {
-		return err
-	}
-	if hadPrev {
-		if prev.AccountID == accountID {
-			// A step-up: the relying parties of the old session stay
-			// attached, so a later logout still reaches them.
-			clients, err := p.store.ListSessionClients(ctx, prev.ID)
-			if err != nil {
-				return err
-			}
-			for _, c := range clients {
-				if err := p.store.AddSessionClient(ctx, sess.ID, c, now); err != nil {
-					return err
-				}
-			}
-		} else {
-			p.notifyLogout(ctx, prev) // another citizen on this browser
-		}
-	}
-	if interactionID != "" {
-		it, err := p.boundInteraction(r, interactionID)
-		if err != nil {
-			return err
-		}
-		it.AccountID = accountID
-		it.AuthTime = sess.AuthTime
-		if err := p.store.UpdateInteraction(ctx, it); err != nil {
-			return err
-		}
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name:     sessionCookie,
-		Value:    value,
-		Path:     "/",
-		HttpOnly: true,
-		Secure:   p.SecureCookies(),
-		SameSite: http.SameSiteLaxMode,
-		Expires:  sess.ExpiresAt,
-	})
-	return nil
-}
-
-// BrowserSession returns this browser's SSO session, if any.
-func (p *Provider) BrowserSession(r *http.Request) (identity.AuthSession, bool) {
-	s, err := p.currentSession(r, p.cfg.Now())
-	return s, err == nil
-}
-
 // boundInteraction loads an interaction only for the browser that started
 // it: someone who learns an interaction id (a shared link, a referrer)
 // cannot log in, consent or resume with it from another browser.
@@ -642,8 +542,8 @@ func (p *Provider) boundInteraction(r *http.Request, id string) (identity.Intera
 	if err != nil {
 		return it, err
 	}
-	c, cerr := r.Cookie(browserCookie)
-	if cerr != nil || it.BrowserKey == "" || subtle.ConstantTimeCompare([]byte(hashToken(c.Value)), []byte(it.BrowserKey)) != 1 {
+	v := p.cookies.Get(r, CookieBrowser)
+	if v == "" || it.BrowserKey == "" || subtle.ConstantTimeCompare([]byte(hashToken(v)), []byte(it.BrowserKey)) != 1 {
 		return identity.Interaction{}, identity.ErrNotFound
 	}
 	return it, nil
@@ -652,12 +552,11 @@ func (p *Provider) boundInteraction(r *http.Request, id string) (identity.Intera
 // ensureBrowserKey returns the hash of this browser's binding cookie,
 // setting the cookie first if it has none.
 func (p *Provider) ensureBrowserKey(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(browserCookie); err == nil && len(c.Value) >= 32 {
-		return hashToken(c.Value)
+	if v := p.cookies.Get(r, CookieBrowser); len(v) >= 32 {
+		return hashToken(v)
 	}
 	v := randomToken()
-	http.SetCookie(w, &http.Cookie{Name: browserCookie, Value: v, Path: "/", HttpOnly: true,
-		Secure: p.SecureCookies(), SameSite: http.SameSiteLaxMode})
+	p.cookies.Set(w, CookieBrowser, v, time.Time{})
 	return hashToken(v)
 }
 

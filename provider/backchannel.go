@@ -20,8 +20,9 @@ import (
 
 const backchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
 
-// sid is the session identifier given to relying parties (§2.1): derived
-// from, but not equal to, the session's database key.
+// sid is the session identifier given to relying parties (§2.1) by a new
+// session: derived from, but not equal to, its first database key. It is
+// stored with the session and kept across re-authentication (sidOf).
 func (p *Provider) sid(sessionID string) string {
 	mac := hmac.New(sha256.New, p.cfg.PairwiseKey)
 	mac.Write([]byte("sid\x00" + sessionID))
@@ -64,7 +65,7 @@ func (p *Provider) logoutToken(ctx context.Context, c *identity.Client, sess ide
 		"exp":    now.Add(2 * time.Minute).Unix(),
 		"jti":    uuid.NewString(),
 		"sub":    p.subjectFor(c, sess.AccountID),
-		"sid":    p.sid(sess.ID),
+		"sid":    p.sidOf(sess),
 		"events": map[string]any{backchannelEvent: map[string]any{}},
 	}
 	token, _, err := p.keys.Signer("RS256").Generate(ctx, claims, &fositejwt.Headers{Extra: map[string]any{"typ": "logout+jwt"}})

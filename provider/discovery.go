@@ -7,15 +7,26 @@ import (
 	"github.com/dinhdanh/dinhdanh/identity"
 )
 
-// buildDiscovery renders the OpenID Provider Metadata once (OpenID Connect
-// Discovery 1.0 §3); it is served from these bytes.
+// Client authentication methods the token, revocation and PAR endpoints
+// accept from clients registered with BuildClient (fosite checks the
+// secret in the Basic header or the form; public clients send client_id).
+// Discovery advertises exactly these; TestDiscoveryIsTruthful proves each.
+var tokenEndpointAuthMethods = []string{"client_secret_basic", "client_secret_post", "none"}
+
+// buildDiscovery renders the metadata once; it is served from these bytes
+// as OpenID Provider Metadata (OpenID Connect Discovery 1.0 §3) and as
+// OAuth 2.0 Authorization Server Metadata (RFC 8414 §2, same issuer).
+// Only what works is advertised: no JWT userinfo, so no
+// userinfo_signing_alg_values_supported; no request objects, so
+// request_parameter_supported and request_uri_parameter_supported are
+// false (PAR's request_uri is RFC 9126's, advertised by its endpoint).
 func (p *Provider) buildDiscovery() ([]byte, error) {
 	iss := p.cfg.Issuer
 	scopes := make([]string, 0, len(identity.Scopes))
 	for _, s := range identity.Scopes {
 		scopes = append(scopes, s.Name)
 	}
-	claims := append([]string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash"}, identity.ClaimNames()...)
+	claims := append([]string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash", "sid"}, identity.ClaimNames()...)
 	meta := map[string]any{
 		"issuer":                                        iss,
 		"authorization_endpoint":                        iss + pathAuthorize,
@@ -30,13 +41,12 @@ func (p *Provider) buildDiscovery() ([]byte, error) {
 		"backchannel_logout_session_supported":          true,
 		"scopes_supported":                              scopes,
 		"response_types_supported":                      []string{"code"},
-		"response_modes_supported":                      []string{"query", "form_post"},
-		"grant_types_supported":                         []string{"authorization_code", "refresh_token", "client_credentials"},
+		"response_modes_supported":                      []string{"query", "form_post"}, // identity.Client.GetResponseModes
+		"grant_types_supported":                         supportedGrantTypes,
 		"subject_types_supported":                       []string{identity.SubjectPairwise, identity.SubjectPublic},
 		"id_token_signing_alg_values_supported":         []string{"RS256"},
-		"userinfo_signing_alg_values_supported":         []string{"none"},
-		"token_endpoint_auth_methods_supported":         []string{"client_secret_basic", "client_secret_post", "none"},
-		"revocation_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post", "none"},
+		"token_endpoint_auth_methods_supported":         tokenEndpointAuthMethods,
+		"revocation_endpoint_auth_methods_supported":    tokenEndpointAuthMethods,
 		"introspection_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 		"code_challenge_methods_supported":              []string{"S256"},
 		"claims_supported":                              claims,

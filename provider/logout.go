@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"time"
 
 	"github.com/dinhdanh/dinhdanh/identity"
 )
@@ -113,8 +112,7 @@ func (p *Provider) EndSession(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.notifyLogout(r.Context(), sess)
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0),
-		HttpOnly: true, Secure: p.SecureCookies(), SameSite: http.SameSiteLaxMode})
+	p.cookies.Clear(w, CookieSession)
 	return nil
 }
 

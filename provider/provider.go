@@ -112,6 +112,7 @@ type Provider struct {
 	fosite      *fosite.Fosite // the same, for client authentication and introspection
 	discovery   []byte
 	logoutPages LogoutPages
+	cookies     Cookies
 }
 
 // Paths of the pages and of the resume step. Integrators find the
@@ -126,6 +127,7 @@ const (
 	pathPAR        = "/oauth2/par"
 	pathJWKS       = "/jwks.json"
 	pathDiscovery  = "/.well-known/openid-configuration"
+	pathASMetadata = "/.well-known/oauth-authorization-server" // RFC 8414 §3
 	pathLogout     = "/oauth2/logout"
 
 	PathLogin    = "/login"
@@ -169,7 +171,7 @@ func New(cfg Config, store Store, km *keys.Manager) (*Provider, error) {
 		RedirectSecureChecker:           fosite.IsRedirectURISecureStrict,
 	}
 	signer := km.Signer("RS256")
-	p := &Provider{cfg: cfg, store: store, keys: km}
+	p := &Provider{cfg: cfg, store: store, keys: km, cookies: CookiesFor(cfg.Issuer)}
 	fc.ClientAuthenticationStrategy = p.authenticateClient
 	strategy := &compose.CommonStrategy{
 		CoreStrategy:               compose.NewOAuth2HMACStrategy(fc),
@@ -200,6 +202,7 @@ func New(cfg Config, store Store, km *keys.Manager) (*Provider, error) {
 // Mount registers the protocol endpoints on r.
 func (p *Provider) Mount(r *mux.Router) {
 	r.HandleFunc(pathDiscovery, p.handleDiscovery).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(pathASMetadata, p.handleDiscovery).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(pathJWKS, p.handleJWKS).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(pathAuthorize, p.handleAuthorize).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc(pathContinue, p.handleContinue).Methods(http.MethodGet)
@@ -216,11 +219,9 @@ func (p *Provider) Mount(r *mux.Router) {
 // Issuer returns the configured issuer URL.
 func (p *Provider) Issuer() string { return p.cfg.Issuer }
 
-// SecureCookies reports whether cookies get the Secure attribute: always
-// when the issuer is https.
-func (p *Provider) SecureCookies() bool {
-	return len(p.cfg.Issuer) > 8 && p.cfg.Issuer[:8] == "https://"
-}
+// SecureCookies reports whether cookies get the Secure attribute and the
+// __Host- prefix: always when the issuer is https (see Cookies).
+func (p *Provider) SecureCookies() bool { return p.cookies.Secure }
 
 func (p *Provider) handleHealthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -1,11 +1,15 @@
 package provider
 
 import (
+	"errors"
+	"net/http"
 	"time"
 
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
 	"github.com/ory/fosite/token/jwt"
+
+	"github.com/dinhdanh/dinhdanh/identity"
 )
 
 // Session is what fosite stores with every code and token. It carries the
@@ -70,3 +74,139 @@ const (
 )
 
 func truncateSecond(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+// ---- the browser's SSO session ----
+
+// currentSession loads the browser's SSO session from its cookie.
+func (p *Provider) currentSession(r *http.Request, now time.Time) (identity.AuthSession, error) {
+	v := p.cookies.Get(r, CookieSession)
+	if v == "" {
+		return identity.AuthSession{}, identity.ErrNotFound
+	}
+	s, err := p.store.GetAuthSession(r.Context(), hashToken(v), now)
+	if err != nil {
+		return s, err
+	}
+	if now.Sub(s.LastSeen) > p.cfg.SessionIdle {
+		// Idle too long: the session ends (issue 3; absolute end in
+		// ExpiresAt).
+		_ = p.store.DeleteAuthSession(r.Context(), s.ID)
+		p.notifyLogout(r.Context(), s)
+		return identity.AuthSession{}, identity.ErrNotFound
+	}
+	if now.Sub(s.LastSeen) > time.Minute {
+		// Recorded at most once a minute: no write on every request.
+		_ = p.store.TouchAuthSession(r.Context(), s.ID, now)
+	}
+	return s, nil
+}
+
+// BrowserSession returns this browser's SSO session, if any.
+func (p *Provider) BrowserSession(r *http.Request) (identity.AuthSession, bool) {
+	s, err := p.currentSession(r, p.cfg.Now())
+	return s, err == nil
+}
+
+// LoggedIn completes the login step: it starts the SSO session, sets its
+// cookie and marks the interaction. interactionID may be empty for a
+// login that is not part of an authorization request. amr and level are
+// what this authentication proved: a step-up passes the session's
+// password with the code just entered, one authentication in two steps
+// (consent-ui binds it to the session it steps up).
+//
+// Every login gets a new cookie value and row (no session fixation, ASVS
+// 3.2.1). When the citizen of the browser's session re-authenticates
+// (step-up, prompt=login, max_age), the new row keeps the session's sid,
+// so relying parties that got it before still get their logout token
+// (Back-Channel Logout 1.0 §2.1: one sid per session at the OP), and its
+// creation and absolute end: re-authenticating never extends a session's
+// lifetime (ASVS 3.3.2). Another citizen gets a new session and sid, and
+// the previous session is logged out everywhere.
+func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int) (err error) {
+	ctx := r.Context()
+	now := p.cfg.Now()
+	prev, hadPrev := p.BrowserSession(r)
+
+	// One transaction: the old row's end, the new row and its relying
+	// parties happen together or not at all.
+	txCtx, err := p.store.BeginTX(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = p.store.Rollback(txCtx)
+		}
+	}()
+	if hadPrev {
+		// Deleted first: of two logins racing in one browser, or a login
+		// racing a logout, only one carries the session on; the other
+		// finds it gone (already ended and notified) and starts afresh.
+		switch err := p.store.DeleteAuthSession(txCtx, prev.ID); {
+		case errors.Is(err, identity.ErrNotFound):
+			hadPrev = false
+		case err != nil:
+			return err
+		}
+	}
+	same := hadPrev && prev.AccountID == accountID
+	value := randomToken()
+	sess := identity.AuthSession{
+		ID:        hashToken(value),
+		AccountID: accountID,
+		AuthTime:  truncateSecond(now),
+		ACR:       ACRForLevel(level),
+		AMR:       amr,
+		CreatedAt: now,
+		LastSeen:  now,
+		ExpiresAt: now.Add(p.cfg.SessionLifespan),
+	}
+	sess.SID = p.sid(sess.ID)
+	if same {
+		sess.SID, sess.CreatedAt, sess.ExpiresAt = p.sidOf(prev), prev.CreatedAt, prev.ExpiresAt
+	}
+	if err := p.store.CreateAuthSession(txCtx, sess); err != nil {
+		return err
+	}
+	if same {
+		// The relying parties of the old row stay attached, so the logout
+		// reaches each of them once, with the sid it was given.
+		clients, err := p.store.ListSessionClients(txCtx, prev.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range clients {
+			if err := p.store.AddSessionClient(txCtx, sess.ID, c, now); err != nil {
+				return err
+			}
+		}
+	}
+	if interactionID != "" {
+		it, err := p.boundInteraction(r.WithContext(txCtx), interactionID)
+		if err != nil {
+			return err
+		}
+		it.AccountID = accountID
+		it.AuthTime = sess.AuthTime
+		if err := p.store.UpdateInteraction(txCtx, it); err != nil {
+			return err
+		}
+	}
+	if err := p.store.Commit(txCtx); err != nil {
+		return err
+	}
+	if hadPrev && !same {
+		p.notifyLogout(ctx, prev) // another citizen on this browser
+	}
+	p.cookies.Set(w, CookieSession, value, sess.ExpiresAt)
+	return nil
+}
+
+// sidOf is the sid a session gives relying parties; rows from before the
+// sid column derive it from their id, as it was then.
+func (p *Provider) sidOf(s identity.AuthSession) string {
+	if s.SID != "" {
+		return s.SID
+	}
+	return p.sid(s.ID)
+}

@@ -240,7 +240,7 @@ func (s *Store) DeleteConsent(ctx context.Context, accountID, clientID string) e
 
 func (s *Store) CreateAuthSession(ctx context.Context, a identity.AuthSession) error {
 	r := authSessionRow{
-		ID: a.ID, AccountID: a.AccountID, AuthTime: a.AuthTime.UTC(), ACR: a.ACR, AMR: cloneList(a.AMR),
+		ID: a.ID, AccountID: a.AccountID, SID: a.SID, AuthTime: a.AuthTime.UTC(), ACR: a.ACR, AMR: cloneList(a.AMR),
 		CreatedAt: a.CreatedAt.UTC(), ExpiresAt: a.ExpiresAt.UTC(), LastSeen: timePtr(a.LastSeen),
 	}
 	if r.CreatedAt.IsZero() {

@@ -59,7 +59,8 @@ func migrations() []*gormigrate.Migration {
 			},
 		},
 	}
-	return append(list, securityMigration(), totpMigration(), backchannelMigration(), devSMSMigration(), sessionIdleMigration(), consentClaimsMigration(), disclosuresMigration(), citizenDetailsMigration(), consentDeclinedMigration())
+	return append(list, securityMigration(), totpMigration(), backchannelMigration(), devSMSMigration(), sessionIdleMigration(), consentClaimsMigration(), disclosuresMigration(), citizenDetailsMigration(), consentDeclinedMigration(),
+		sessionSIDMigration())
 }
 
 // Models of migration 202611270001_init. JSON lists are text columns.

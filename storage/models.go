@@ -296,6 +296,7 @@ func (r consentRow) domain() identity.ConsentGrant {
 type authSessionRow struct {
 	ID        string `gorm:"primaryKey"`
 	AccountID string
+	SID       string `gorm:"column:sid"`
 	AuthTime  time.Time
 	ACR       string     `gorm:"column:acr"`
 	AMR       stringList `gorm:"column:amr"`
@@ -308,7 +309,7 @@ func (authSessionRow) TableName() string { return "auth_sessions" }
 
 func (r authSessionRow) domain() identity.AuthSession {
 	return identity.AuthSession{
-		ID: r.ID, AccountID: r.AccountID, AuthTime: r.AuthTime.UTC(), ACR: r.ACR, AMR: r.AMR,
+		ID: r.ID, AccountID: r.AccountID, SID: r.SID, AuthTime: r.AuthTime.UTC(), ACR: r.ACR, AMR: r.AMR,
 		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), LastSeen: lastSeen(r),
 	}
 }

@@ -132,6 +132,9 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 }
 
 func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
+	if err := prepareSQLiteFile(path); err != nil {
+		return nil, err
+	}
 	// The writer first: its first connection switches the file to WAL.
 	db, err := gorm.Open(sqlite.Open(sqliteDSN(path)), gormConfig(opts))
 	if err != nil {

@@ -7,11 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -459,5 +462,68 @@ func TestAccountsIssueDevOutbox(t *testing.T) {
 	// Only the --dev issue reached the outbox that /dev/sms shows.
 	if len(msgs) != 1 || !strings.HasSuffix(msgs[0].To, "456") || strings.Contains(msgs[0].To, "903123456") || !strings.Contains(msgs[0].Body, "Mat khau") {
 		t.Fatalf("outbox: %+v", msgs)
+	}
+}
+
+// A fresh SQLite path: the database, its WAL and SHM files and the
+// generated master key are 0600 and a created directory 0700, whatever
+// the umask; an existing database left readable is tightened.
+func TestDatabaseAndMasterKeyFilesArePrivate(t *testing.T) {
+	old := syscall.Umask(0o022)
+	t.Cleanup(func() { syscall.Umask(old) })
+	dir := filepath.Join(t.TempDir(), "state")
+	db := filepath.Join(dir, "dinhdanh.db")
+	c := &cli{t: t, db: "sqlite:" + db}
+	mode := func(p string) os.FileMode {
+		t.Helper()
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode().Perm()
+	}
+	// migrate creates the directory and the database; with no
+	// DINHDANH_MASTER_KEY, keys rotate then generates the key file.
+	for _, args := range [][]string{{"migrate"}, {"keys", "rotate"}} {
+		if out, err := c.run(args...); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
+	if got := mode(dir); got != 0o700 {
+		t.Errorf("database directory mode %o, want 700", got)
+	}
+	for _, p := range []string{db, filepath.Join(dir, "dinhdanh.masterkey")} {
+		if got := mode(p); got != 0o600 {
+			t.Errorf("%s mode %o, want 600", filepath.Base(p), got)
+		}
+	}
+	// While the app runs, the WAL and SHM files exist: private too.
+	mk, err := config{DatabaseURL: c.db}.masterKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(context.Background(), app.Options{Issuer: "http://localhost:8080", DatabaseURL: c.db, MasterKey: mk,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Keys.Rotate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{db + "-wal", db + "-shm"} {
+		if got := mode(p); got != 0o600 {
+			t.Errorf("%s mode %o, want 600", filepath.Base(p), got)
+		}
+	}
+	_ = a.Close()
+
+	if err := os.Chmod(db, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.run("migrate"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got := mode(db); got != 0o600 {
+		t.Errorf("existing database left at %o after migrate", got)
 	}
 }

@@ -319,6 +319,7 @@ func testAuthSessions(t *testing.T, e *env) {
 	a := seedAccount(t, e, "acc-1", "001090000030")
 	s := identity.AuthSession{
 		ID: "5e0b1c5a7c1f4b9c8d7e6f5a4b3c2d1e0f9e8d7c6b5a49382716051423324150", AccountID: a.ID,
+		SID:      "Vq8rK2mYc0xZpL4tN7wQe1sB", // kept across re-authentication: must round-trip
 		AuthTime: start, ACR: "urn:vn:eid:loa:2", AMR: []string{"pwd", "otp"},
 		CreatedAt: start, ExpiresAt: start.Add(8 * time.Hour), LastSeen: start.Add(time.Minute),
 	}

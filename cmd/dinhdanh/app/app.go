@@ -214,7 +214,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pages.ErrorPage(w, r, http.StatusNotFound, "not_found", "")
 	})
-	a.handler = withRecovery(o.Logger, withAccessLog(o.Logger, r))
+	a.handler = withHSTS(a.Provider.SecureCookies(), withRecovery(o.Logger, withAccessLog(o.Logger, r)))
 	return a, nil
 }
 

@@ -29,6 +29,20 @@ func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
+// withHSTS tells browsers to reach an https issuer over https only, on
+// every response (RFC 6797 §7.1), pages and protocol endpoints alike. An
+// http issuer (development) gets no header: browsers ignore it over http
+// (§8.1) and it would pin localhost to https.
+func withHSTS(secure bool, next http.Handler) http.Handler {
+	if !secure {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		next.ServeHTTP(w, r)
+	})
+}
+
 // withRecovery turns a panic into a 500 instead of a dropped connection.
 func withRecovery(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
