@@ -127,6 +127,12 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		return
 	}
 
+	if it != nil && it.Decision == decisionUnmet {
+		// OpenID Connect Unmet Authentication Requirements 1.0 §2.
+		_ = p.store.DeleteInteraction(ctx, it.ID)
+		p.writeAuthorizeError(w, r, ar, errUnmetAuthentication.WithHint("The citizen has no second factor that counts for this level."))
+		return
+	}
 	auth, authenticated := p.authentication(r, ar, it, now, required)
 	if authenticated && !p.matchesIDTokenHint(r, ar, client, auth) {
 		// OIDC Core §3.1.2.1 id_token_hint: the session is someone else's.

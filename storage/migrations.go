@@ -59,7 +59,7 @@ func migrations() []*gormigrate.Migration {
 			},
 		},
 	}
-	return append(list, securityMigration(), totpMigration(), backchannelMigration(), devSMSMigration(), sessionIdleMigration(), consentClaimsMigration(), disclosuresMigration(), citizenDetailsMigration(), consentDeclinedMigration())
+	return append(list, securityMigration(), totpMigration(), backchannelMigration(), devSMSMigration(), sessionIdleMigration(), consentClaimsMigration(), disclosuresMigration(), citizenDetailsMigration(), consentDeclinedMigration(), recoveryMigration())
 }
 
 // Models of migration 202611270001_init. JSON lists are text columns.
