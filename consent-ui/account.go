@@ -47,7 +47,7 @@ type sessionView struct {
 // back-channel logout): after a password change or reset, whoever knew
 // the old password is logged out everywhere.
 func (h *Handler) endOtherSessions(r *http.Request, accountID, keep string) {
-	list, err := h.sessions.ListAuthSessions(r.Context(), accountID, time.Now())
+	list, err := h.sessions.ListAuthSessions(r.Context(), accountID, h.now())
 	if err != nil {
 		h.log.Warn("listing sessions to end failed", "account", accountID, "err", err)
 		return
@@ -102,7 +102,7 @@ func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, lang string, s identity.AuthSession, status int, v view) {
 	ctx := r.Context()
-	list, err := h.sessions.ListAuthSessions(ctx, s.AccountID, time.Now())
+	list, err := h.sessions.ListAuthSessions(ctx, s.AccountID, h.now())
 	if err != nil {
 		h.log.Error("listing sessions failed", "err", err)
 		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
@@ -161,7 +161,7 @@ func (h *Handler) postTOTPBegin(w http.ResponseWriter, r *http.Request) {
 	// Adding a second factor needs both factors first (a password and an
 	// SMS code to the registered phone), recently: otherwise a stolen
 	// password could enrol the thief's app and pass as level 2.
-	if provider.LevelOfACR(s.ACR) < 2 || time.Since(s.AuthTime) > freshFor {
+	if provider.LevelOfACR(s.ACR) < 2 || h.now().Sub(s.AuthTime) > freshFor {
 		if !slices.Contains(s.AMR, "pwd") {
 			h.renderAccount(w, r, lang, s, http.StatusForbidden, view{Error: T(lang, "account.need_password")})
 			return
@@ -196,7 +196,7 @@ func (h *Handler) postTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if provider.LevelOfACR(s.ACR) < 2 || time.Since(s.AuthTime) > freshFor {
+	if provider.LevelOfACR(s.ACR) < 2 || h.now().Sub(s.AuthTime) > freshFor {
 		h.renderAccount(w, r, lang, s, http.StatusForbidden, view{Error: T(lang, "account.need_password")})
 		return
 	}

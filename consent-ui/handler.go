@@ -16,6 +16,7 @@ import (
 
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gorilla/mux"
@@ -56,6 +57,8 @@ type Config struct {
 	CSRFKey     []byte // ≥32 bytes
 	Secure      bool   // Secure cookies (https issuer)
 	Logger      *slog.Logger
+	// Now is the clock (time.Now when nil): tickets, throttling, freshness.
+	Now func() time.Time
 	// DevSMS, when set, serves the messages of the log SMS sender at
 	// /dev/sms (development only).
 	DevSMS identity.DevOutbox
@@ -80,6 +83,7 @@ type Handler struct {
 	secure      bool
 	log         *slog.Logger
 	devSMS      identity.DevOutbox
+	now         func() time.Time
 	pages       map[string]*template.Template
 	css         []byte
 }
@@ -100,6 +104,9 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, assurance: cfg.Assurance, notifier: cfg.Notifier, throttle: cfg.Throttle, sessions: cfg.Sessions, reset: cfg.Reset, disclosures: cfg.Disclosures, records: cfg.Records, logout: cfg.Logout, csrfKey: cfg.CSRFKey, secure: cfg.Secure, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
 	if h.log == nil {
 		h.log = slog.Default()
+	}
+	if h.now = cfg.Now; h.now == nil {
+		h.now = time.Now
 	}
 	var err error
 	if h.ticketAEAD, err = newTicketAEAD(cfg.CSRFKey); err != nil {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/dinhdanh/dinhdanh/identity"
 	"github.com/dinhdanh/dinhdanh/provider"
@@ -238,7 +237,7 @@ const factorTOTP = "totp"
 // like wrong passwords do (RFC 4226 §7.3).
 func (h *Handler) verifyTOTP(r *http.Request, accountID, code string) error {
 	ctx := r.Context()
-	now := time.Now()
+	now := h.now()
 	key := h.throttle.FactorKey(accountID)
 	if err := h.throttle.Begin(ctx, key, accountID, now); err != nil {
 		return err
@@ -324,7 +323,7 @@ func codeOnly(t ticket) bool { return !slices.Contains(t.AMR, "pwd") }
 // codes); code-only flows get one message for every failure.
 func (h *Handler) verifySMS(r *http.Request, t ticket, purpose, code string) error {
 	ctx := r.Context()
-	now := time.Now()
+	now := h.now()
 	key := t.ThrottleKey
 	if key == "" {
 		key = h.throttle.FactorKey(t.AccountID)
@@ -356,7 +355,7 @@ func (h *Handler) verifySMS(r *http.Request, t ticket, purpose, code string) err
 // tells nothing about accounts. It renders the refusal on page.
 func (h *Handler) allowSMSFromIP(w http.ResponseWriter, r *http.Request, v *view, page string) bool {
 	key := h.throttle.IPKey("sms\x00" + clientIP(r))
-	now := time.Now()
+	now := h.now()
 	if err := h.throttle.Check(r.Context(), key, now); err != nil {
 		var te *identity.ThrottledError
 		if errors.As(err, &te) {

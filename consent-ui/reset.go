@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/dinhdanh/dinhdanh/identity"
@@ -84,7 +83,7 @@ func (h *Handler) postReset(w http.ResponseWriter, r *http.Request) {
 	}
 	// Every try counts, also after the code (RFC 4226 §7.3 spirit: no
 	// unlimited guessing at any step).
-	ctx, now, key := r.Context(), time.Now(), h.throttle.FactorKey(t.AccountID)
+	ctx, now, key := r.Context(), h.now(), h.throttle.FactorKey(t.AccountID)
 	err := h.throttle.Begin(ctx, key, t.AccountID, now)
 	if err == nil {
 		if err = h.auth.ChangePassword(ctx, t.AccountID, pw); err != nil {

@@ -62,7 +62,7 @@ func ticketAD(r *http.Request, interaction string) []byte {
 }
 
 func (h *Handler) sealTicket(r *http.Request, t ticket) string {
-	t.Expires = time.Now().Add(ticketLifetime).Unix()
+	t.Expires = h.now().Add(ticketLifetime).Unix()
 	interaction := r.URL.Query().Get("interaction")
 	if r.Method == http.MethodPost {
 		interaction = r.PostFormValue("interaction")
@@ -93,7 +93,7 @@ func (h *Handler) openTicket(r *http.Request, sealed, step string) (ticket, bool
 		return ticket{}, false
 	}
 	var t ticket
-	if json.Unmarshal(raw, &t) != nil || t.Step != step || time.Now().Unix() > t.Expires || t.AccountID == "" {
+	if json.Unmarshal(raw, &t) != nil || t.Step != step || h.now().Unix() > t.Expires || t.AccountID == "" {
 		return ticket{}, false
 	}
 	return t, true

@@ -230,6 +230,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Secure:      a.Provider.SecureCookies(),
 		Logger:      o.Logger,
 		DevSMS:      devSMS,
+		Now:         o.Now,
 	})
 	if err != nil {
 		return fail(err)
