@@ -159,6 +159,18 @@ func (s *Store) SetSMSResetHold(ctx context.Context, accountID string, hold bool
 	return nil
 }
 
+// SetAccountLevel changes an account's identity-proofing level.
+func (s *Store) SetAccountLevel(ctx context.Context, accountID string, level identity.Level) error {
+	res := s.conn(ctx).Model(&accountRow{}).Where("id = ?", accountID).Update("level", int(level))
+	if res.Error != nil {
+		return dbErr("account", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return notFound("account")
+	}
+	return nil
+}
+
 // RevokeAccountTokens revokes, in one transaction, every refresh token,
 // access token and unused authorization code of the account, whatever the
 // client (ASVS 3.3.3: after a password change no old grant lives on).

@@ -289,7 +289,7 @@ func accountsCommand(g *globalFlags) *cobra.Command {
 	issue.Flags().StringVar(&password, "password", "", "initial password (default: generate and send by SMS)")
 	issue.Flags().IntVar(&level, "level", 1, "account level, 1 or 2")
 	issue.Flags().BoolVar(&issueDev, "dev", false, "development: also put the SMS in the outbox shown at /dev/sms")
-	cmd.AddCommand(issue, unlockCommand(g), verifyCommand(g))
+	cmd.AddCommand(issue, unlockCommand(g), verifyCommand(g), levelCommand(g))
 	return cmd
 }
 
@@ -482,5 +482,53 @@ func verifyCommand(g *globalFlags) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&removeApp, "remove-authenticator", false, "also remove the citizen's (lost) authenticator app and recovery codes")
+	return cmd
+}
+
+// levelCommand changes an account's level (Decree 69/2024: level 2 after
+// an in-person enrolment); the citizen is told by SMS and e-mail.
+func levelCommand(g *globalFlags) *cobra.Command {
+	var level int
+	cmd := &cobra.Command{
+		Use:   "level ID_NUMBER --level 1|2",
+		Short: "Change an account's level; the citizen is notified",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if level != 1 && level != 2 {
+				return errors.New("--level must be 1 or 2")
+			}
+			pin, err := identity.ParsePIN(args[0])
+			if err != nil {
+				return errors.New("invalid ID number")
+			}
+			a, _, err := openApp(cmd.Context(), g, false)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			ctx := cmd.Context()
+			acc, err := a.Store.GetAccountByPIN(ctx, pin.Number)
+			switch {
+			case errors.Is(err, identity.ErrNotFound):
+				return errors.New("no account for this ID number")
+			case err != nil:
+				return err
+			}
+			if err := a.Store.SetAccountLevel(ctx, acc.ID, identity.Level(level)); err != nil {
+				return err
+			}
+			if err := a.Store.AppendAudit(ctx, identity.AuditEvent{At: time.Now(), Kind: "account_level", AccountID: acc.ID, Detail: fmt.Sprintf("level %d -> %d", acc.Level, level)}); err != nil {
+				return err
+			}
+			if err := a.Notifier.Notify(ctx, acc.ID, identity.NoticeLevelChanged, fmt.Sprint(level)); err != nil {
+				return fmt.Errorf("level changed but the notice could not be queued: %w", err)
+			}
+			dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			_ = a.Outbox.Drain(dctx) // else a running server delivers it
+			return output(g, cmd, map[string]any{"account_id": acc.ID, "level": level}, fmt.Sprintf("account %s is now level %d\n", acc.ID, level))
+		},
+	}
+	cmd.Flags().IntVar(&level, "level", 0, "the new level, 1 or 2")
 	return cmd
 }
