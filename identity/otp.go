@@ -243,15 +243,28 @@ type decoySender interface {
 	SendDecoy(ctx context.Context) error
 }
 
-// SendDecoy does the work of Send for an ID number without an account:
-// the same counting query and one queued (discarded) message, so neither
-// the time taken nor the writes tell whether the number has an account.
+// SendDecoy does the work of SendToAccount for an ID number without an
+// account: an account read, the counting query, a challenge row (for no
+// account, never verifiable) and one queued message the worker discards,
+// so neither the time taken nor the writes tell whether the number has an
+// account.
 func (s *OTPService) SendDecoy(ctx context.Context) error {
-	key := fmt.Sprintf("%x", s.mac("decoy", NewID())[:16])
-	if _, _, err := s.store.CountOTPs(ctx, "none:"+key, key, s.now().Add(-time.Hour)); err != nil {
+	now := s.now()
+	id := NewID()
+	if _, err := s.accounts.GetAccount(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	if _, err := sixDigits(); err != nil {
+	key := fmt.Sprintf("%x", s.mac("decoy", id)[:16])
+	if _, _, err := s.store.CountOTPs(ctx, id, key, now.Add(-time.Hour)); err != nil {
+		return err
+	}
+	code, err := sixDigits()
+	if err != nil {
+		return err
+	}
+	c := OTPChallenge{ID: NewID(), AccountID: id, Purpose: OTPLogin, PhoneKey: key, CreatedAt: now, ExpiresAt: now.Add(s.policy.Lifetime)}
+	c.CodeHash = s.mac("otp", c.ID, code)
+	if err := s.store.CreateOTP(ctx, c); err != nil {
 		return err
 	}
 	if d, ok := s.sms.(decoySender); ok {

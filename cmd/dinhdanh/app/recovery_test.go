@@ -298,6 +298,14 @@ func TestCodesAreQueuedNotSentInTheRequest(t *testing.T) {
 	if answers[testPIN] != answers["079304123456"] {
 		t.Fatalf("answers differ: %q vs %q", answers[testPIN], answers["079304123456"])
 	}
+	// The same writes for both: a challenge row and a queued message each
+	// (the unknown number's message is a decoy the worker drops).
+	for _, table := range []string{"otp_challenges", "outbox_messages"} {
+		var n int64
+		if err := e.app.Store.DB().Table(table).Count(&n).Error; err != nil || n != 2 {
+			t.Errorf("%s holds %d rows, want 2 (%v)", table, n, err)
+		}
+	}
 	close(g.gate)
 	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
 	defer cancel()
