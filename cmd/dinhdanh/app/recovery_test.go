@@ -445,3 +445,18 @@ func TestNoticesAfterSecurityEvents(t *testing.T) {
 		}
 	}
 }
+
+// --dev: what the worker delivered through the log sender is on /dev/sms,
+// recipient masked.
+func TestDevSMSPageShowsDeliveredMessages(t *testing.T) {
+	e := newEnv(t, func(o *app.Options) { o.Dev = true })
+	b := newBrowser(t)
+	b.get(e.issuer + "/reset")
+	b.submit(e.issuer, "/reset", url.Values{"id_number": {testPIN}, "action": {"send"}})
+	code := e.lastCode()
+	b.get(e.issuer + "/dev/sms")
+	page := html.UnescapeString(b.body)
+	if b.last.StatusCode != http.StatusOK || !strings.Contains(page, code) || !strings.Contains(page, identity.MaskPhone("+84912345678")) || strings.Contains(page, "912345678") {
+		t.Fatalf("/dev/sms: %d\n%s", b.last.StatusCode, b.body)
+	}
+}
