@@ -258,8 +258,9 @@ func accountsCommand(g *globalFlags) *cobra.Command {
 			case err != nil:
 				return err
 			}
-			out := map[string]any{"account_id": acc.ID, "level": int(acc.Level), "must_change_password": true}
-			text := fmt.Sprintf("account %s issued (level %d); the first login must change the password\n", acc.ID, acc.Level)
+			expires := acc.PasswordChangedAt.Add(a.Auth.InitialPasswordLifetime()).UTC()
+			out := map[string]any{"account_id": acc.ID, "level": int(acc.Level), "must_change_password": true, "initial_password_expires": expires.Format(time.RFC3339)}
+			text := fmt.Sprintf("account %s issued (level %d); the first login must change the password, before %s\n", acc.ID, acc.Level, expires.Format(time.RFC3339))
 			if generated {
 				cit, err := a.Store.GetCitizen(ctx, acc.PIN)
 				if err != nil {
