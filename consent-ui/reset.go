@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/dinhdanh/dinhdanh/identity"
@@ -66,7 +67,7 @@ func (h *Handler) postReset(w http.ResponseWriter, r *http.Request) {
 		}
 		// From here on the phone is proven: the code is used up, and the
 		// citizen may retry the password without a new one.
-		t = ticket{AccountID: t.AccountID, Step: stepResetVerified, AMR: []string{"sms"}}
+		t = ticket{AccountID: t.AccountID, Step: stepResetVerified, AMR: []string{"sms"}, Verified: h.now().UnixNano()}
 		sealed = h.sealTicket(r, t)
 	}
 	v.Ticket, v.CodeSent, v.CodeVerified = sealed, true, true
@@ -86,7 +87,7 @@ func (h *Handler) postReset(w http.ResponseWriter, r *http.Request) {
 	ctx, now, key := r.Context(), h.now(), h.throttle.FactorKey(t.AccountID)
 	err := h.throttle.Begin(ctx, key, t.AccountID, now)
 	if err == nil {
-		if err = h.auth.ChangePassword(ctx, t.AccountID, pw); err != nil {
+		if err = h.auth.ResetPassword(ctx, t.AccountID, pw, time.Unix(0, t.Verified)); err != nil {
 			var le identity.LocalizedError
 			if errors.As(err, &le) {
 				if ferr := h.throttle.Failed(ctx, key, t.AccountID, now); ferr != nil {
@@ -97,6 +98,10 @@ func (h *Handler) postReset(w http.ResponseWriter, r *http.Request) {
 	}
 	var le identity.LocalizedError
 	switch {
+	case errors.Is(err, identity.ErrPasswordAlreadyChanged):
+		// A replayed ticket: its code already set a password.
+		h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
+		return
 	case errors.As(err, &le):
 		v.Error = localized(le, lang)
 		h.render(w, r, http.StatusBadRequest, "reset", v)

@@ -29,6 +29,7 @@ type ticket struct {
 	ChallengeID string   `json:"c,omitempty"`
 	Factor      string   `json:"f,omitempty"` // "totp", or "" for an SMS code
 	ThrottleKey string   `json:"k,omitempty"` // per-ID-number counter for code-only flows
+	Verified    int64    `json:"v,omitempty"` // reset: when the code was proven (Unix ns)
 	Expires     int64    `json:"e"`
 	Pad         string   `json:"p,omitempty"`
 }

@@ -188,6 +188,20 @@ func (a *Authenticator) ChangeInitialPassword(ctx context.Context, accountID, ne
 	return a.ChangePassword(ctx, accountID, newPassword)
 }
 
+// ResetPassword sets a password proven by a reset code verified at
+// verifiedAt; it refuses (ErrPasswordAlreadyChanged) once the password
+// changed after that, so one proof of the phone sets one password.
+func (a *Authenticator) ResetPassword(ctx context.Context, accountID, newPassword string, verifiedAt time.Time) error {
+	acc, err := a.accounts.GetAccount(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if !acc.PasswordChangedAt.Before(verifiedAt) {
+		return ErrPasswordAlreadyChanged
+	}
+	return a.ChangePassword(ctx, accountID, newPassword)
+}
+
 // ChangeOwnPassword is the account page's change: the current password
 // must be right (and counts as a failed login when wrong).
 func (a *Authenticator) ChangeOwnPassword(ctx context.Context, accountID, current, newPassword, clientIP string) error {

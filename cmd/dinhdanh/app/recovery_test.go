@@ -223,9 +223,15 @@ func TestResetChecksTheCodeFirst(t *testing.T) {
 	if !strings.Contains(errorText(b.body), "ngày sinh") || strings.Contains(b.body, `name="otp"`) {
 		t.Fatalf("after the code: %q\n%s", errorText(b.body), b.body)
 	}
+	verified := hiddenValue(b.body, "ticket")
 	b.submit(e.issuer, "/reset", url.Values{"new_password": {resetPassword}, "confirm_password": {resetPassword}, "action": {"reset"}})
 	if !strings.Contains(b.body, "Đã đặt mật khẩu mới") {
 		t.Fatalf("retry after the code: %q", errorText(b.body))
+	}
+	// One code sets one password: the proven ticket does not replay.
+	b.submit(e.issuer, "/reset", url.Values{"ticket": {verified}, "new_password": {"mat-khau-khac-nua-55"}, "confirm_password": {"mat-khau-khac-nua-55"}, "action": {"reset"}})
+	if b.last.StatusCode != http.StatusBadRequest || !strings.Contains(b.body, "interaction_expired") {
+		t.Fatalf("a proven ticket set a second password: %d", b.last.StatusCode)
 	}
 }
 
