@@ -243,12 +243,14 @@ func TestTicketsAreSealedAndEqualLength(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tickets := map[string]string{}
+	tickets, answers := map[string]string{}, map[string]string{}
 	for _, pin := range []string{testPIN, "079304123456"} {
 		b := newBrowser(t)
 		b.get(e.issuer + "/reset")
 		b.submit(e.issuer, "/reset", url.Values{"id_number": {pin}, "action": {"send"}})
 		tickets[pin] = hiddenValue(b.body, "ticket")
+		b.submit(e.issuer, "/reset", url.Values{"otp": {"000000"}, "new_password": {"an-14031995-mat-khau"}, "confirm_password": {"an-14031995-mat-khau"}, "action": {"reset"}})
+		answers[pin] = fmt.Sprint(b.last.StatusCode, errorText(b.body))
 		raw, err := base64.RawURLEncoding.DecodeString(tickets[pin])
 		if err != nil {
 			t.Fatalf("ticket is not base64url: %v", err)
@@ -263,6 +265,9 @@ func TestTicketsAreSealedAndEqualLength(t *testing.T) {
 		if other.last.StatusCode != http.StatusBadRequest || !strings.Contains(other.body, "interaction_expired") {
 			t.Fatalf("ticket worked in another browser: %d", other.last.StatusCode)
 		}
+	}
+	if answers[testPIN] != answers["079304123456"] {
+		t.Errorf("a wrong code answers differently: %q vs %q", answers[testPIN], answers["079304123456"])
 	}
 	if len(tickets[testPIN]) != len(tickets["079304123456"]) || tickets[testPIN] == "" {
 		t.Fatalf("ticket lengths differ: %d vs %d", len(tickets[testPIN]), len(tickets["079304123456"]))
