@@ -64,6 +64,9 @@ type outboxPayload struct {
 	Pad     string `json:"p,omitempty"`
 }
 
+// outboxBatch is how many messages one node leases at a time.
+const outboxBatch = 20
+
 // outboxBlock: payloads are padded to a multiple of this, so a decoy and
 // a real code message have the same size.
 const outboxBlock = 512
@@ -215,8 +218,12 @@ func (o *Outbox) Run(ctx context.Context) {
 	t := time.NewTicker(o.c.Poll)
 	defer t.Stop()
 	for {
-		if _, err := o.RunOnce(ctx); err != nil && ctx.Err() == nil {
+		n, err := o.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
 			o.c.Logger.Warn("outbox delivery failed", "err", err)
+		}
+		if n == outboxBatch && err == nil {
+			continue // more may be due
 		}
 		select {
 		case <-ctx.Done():
@@ -231,7 +238,7 @@ func (o *Outbox) Run(ctx context.Context) {
 func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	msgs, err := o.c.Store.ClaimMessages(ctx, o.owner, o.c.Now(), o.c.Lease, 20)
+	msgs, err := o.c.Store.ClaimMessages(ctx, o.owner, o.c.Now(), o.c.Lease, outboxBatch)
 	if err != nil {
 		return 0, err
 	}
