@@ -242,9 +242,17 @@ func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// In parallel: one slow or retrying gateway call must not hold up the
+	// codes citizens are waiting for.
+	var wg sync.WaitGroup
 	for _, m := range msgs {
-		o.deliver(ctx, m)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o.deliver(ctx, m)
+		}()
 	}
+	wg.Wait()
 	return len(msgs), nil
 }
 
