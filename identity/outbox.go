@@ -266,7 +266,7 @@ func (o *Outbox) deliver(ctx context.Context, m OutboxMessage) {
 	switch {
 	case p.Discard:
 	case p.Channel == ChannelSMS:
-		err = o.c.SMS.Send(ctx, p.To, p.Body)
+		err = o.c.SMS.Send(WithMessageID(ctx, m.ID), p.To, p.Body)
 	case p.Channel == ChannelEmail && o.c.Email != nil:
 		err = o.c.Email.SendEmail(ctx, p.To, p.Subject, p.Body)
 	}
