@@ -47,7 +47,7 @@ type sessionView struct {
 // back-channel logout): after a password change or reset, whoever knew
 // the old password is logged out everywhere.
 func (h *Handler) endOtherSessions(r *http.Request, accountID, keep string) {
-	list, err := h.sessions.ListAuthSessions(r.Context(), accountID, time.Now())
+	list, err := h.sessions.ListAuthSessions(r.Context(), accountID, h.now())
 	if err != nil {
 		h.log.Warn("listing sessions to end failed", "account", accountID, "err", err)
 		return
@@ -69,12 +69,22 @@ func (h *Handler) accountPost(w http.ResponseWriter, r *http.Request) (string, i
 }
 
 // accountSession returns the logged-in account, or redirects to login.
+// A session from an SMS code alone (passwordless login) is refused: the
+// account page shows personal data, withdraws consents and downloads the
+// disclosure log, which a stolen SIM alone must not reach; the login page
+// says a password login is needed.
 func (h *Handler) accountSession(w http.ResponseWriter, r *http.Request) (identity.AuthSession, bool) {
 	s, ok := h.flow.BrowserSession(r)
 	if !ok {
 		http.Redirect(w, r, provider.PathLogin, http.StatusSeeOther)
+		return s, false
 	}
-	return s, ok
+	if !slices.Contains(s.AMR, "pwd") {
+		lang := pickLang(r, "")
+		h.render(w, r, http.StatusForbidden, "login", view{Lang: lang, CSRF: h.csrfToken(w, r), Error: T(lang, "account.need_pwd_login")})
+		return identity.AuthSession{}, false
+	}
+	return s, true
 }
 
 func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) {
@@ -92,7 +102,7 @@ func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, lang string, s identity.AuthSession, status int, v view) {
 	ctx := r.Context()
-	list, err := h.sessions.ListAuthSessions(ctx, s.AccountID, time.Now())
+	list, err := h.sessions.ListAuthSessions(ctx, s.AccountID, h.now())
 	if err != nil {
 		h.log.Error("listing sessions failed", "err", err)
 		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
@@ -151,7 +161,7 @@ func (h *Handler) postTOTPBegin(w http.ResponseWriter, r *http.Request) {
 	// Adding a second factor needs both factors first (a password and an
 	// SMS code to the registered phone), recently: otherwise a stolen
 	// password could enrol the thief's app and pass as level 2.
-	if provider.LevelOfACR(s.ACR) < 2 || time.Since(s.AuthTime) > freshFor {
+	if provider.LevelOfACR(s.ACR) < 2 || h.now().Sub(s.AuthTime) > freshFor {
 		if !slices.Contains(s.AMR, "pwd") {
 			h.renderAccount(w, r, lang, s, http.StatusForbidden, view{Error: T(lang, "account.need_password")})
 			return
@@ -186,7 +196,7 @@ func (h *Handler) postTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if provider.LevelOfACR(s.ACR) < 2 || time.Since(s.AuthTime) > freshFor {
+	if provider.LevelOfACR(s.ACR) < 2 || h.now().Sub(s.AuthTime) > freshFor {
 		h.renderAccount(w, r, lang, s, http.StatusForbidden, view{Error: T(lang, "account.need_password")})
 		return
 	}
@@ -204,6 +214,7 @@ func (h *Handler) postTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.Info("authenticator app enrolled", "account", s.AccountID)
+	h.notify(r, s.AccountID, identity.NoticeNewAuthenticator, "")
 	v.Account.RecoveryCodes = codes
 	v.Notice = T(lang, "account.totp_done")
 	h.renderAccount(w, r, lang, s, http.StatusOK, v)
@@ -236,9 +247,10 @@ func (h *Handler) postAccountPassword(w http.ResponseWriter, r *http.Request) {
 			h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
 			return
 		default:
-			v.Notice = T(lang, "account.password_done")
+			v.Notice = T(lang, "account.password_done") + " " + T(lang, "password.revoked")
 			h.log.Info("password changed", "account", s.AccountID)
 			h.endOtherSessions(r, s.AccountID, s.ID)
+			h.notify(r, s.AccountID, identity.NoticePasswordChanged, "")
 		}
 	}
 	h.renderAccount(w, r, lang, s, status, v)

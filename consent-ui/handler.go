@@ -5,6 +5,7 @@ package consentui
 
 import (
 	"bytes"
+	"crypto/cipher"
 	"embed"
 	"errors"
 	"html/template"
@@ -15,6 +16,7 @@ import (
 
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gorilla/mux"
@@ -33,6 +35,9 @@ type Flow interface {
 	Decide(r *http.Request, interactionID string, allow bool, claims []string) error
 	ConsentItems(r *http.Request, interactionID string) ([]provider.ConsentItem, error)
 	BrowserSession(r *http.Request) (identity.AuthSession, bool)
+	// Unmet makes the interaction end at the relying party with
+	// unmet_authentication_requirements.
+	Unmet(r *http.Request, interactionID string) error
 }
 
 // Config wires the pages.
@@ -41,6 +46,8 @@ type Config struct {
 	Auth        *identity.Authenticator
 	OTP         *identity.OTPService
 	TOTP        *identity.TOTPService
+	Assurance   *identity.Assurance // which second factors count for level 2
+	Notifier    *identity.Notifier  // nil: no notices
 	Throttle    *identity.Throttle
 	Sessions    Sessions
 	Reset       Resetter
@@ -50,6 +57,8 @@ type Config struct {
 	CSRFKey     []byte // ≥32 bytes
 	Secure      bool   // Secure cookies (https issuer)
 	Logger      *slog.Logger
+	// Now is the clock (time.Now when nil): tickets, throttling, freshness.
+	Now func() time.Time
 	// DevSMS, when set, serves the messages of the log SMS sender at
 	// /dev/sms (development only).
 	DevSMS identity.DevOutbox
@@ -61,6 +70,9 @@ type Handler struct {
 	auth        *identity.Authenticator
 	otp         *identity.OTPService
 	totp        *identity.TOTPService
+	assurance   *identity.Assurance
+	notifier    *identity.Notifier
+	ticketAEAD  cipher.AEAD
 	throttle    *identity.Throttle
 	sessions    Sessions
 	reset       Resetter
@@ -71,6 +83,7 @@ type Handler struct {
 	cookies     provider.Cookies
 	log         *slog.Logger
 	devSMS      identity.DevOutbox
+	now         func() time.Time
 	pages       map[string]*template.Template
 	css         []byte
 }
@@ -85,12 +98,22 @@ const (
 
 // New parses the templates once.
 func New(cfg Config) (*Handler, error) {
-	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, throttle: cfg.Throttle, sessions: cfg.Sessions, reset: cfg.Reset, disclosures: cfg.Disclosures, records: cfg.Records, logout: cfg.Logout, csrfKey: cfg.CSRFKey, cookies: provider.Cookies{Secure: cfg.Secure}, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
+	if cfg.Assurance == nil {
+		return nil, errors.New("consentui: Assurance is required")
+	}
+	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, assurance: cfg.Assurance, notifier: cfg.Notifier, throttle: cfg.Throttle, sessions: cfg.Sessions, reset: cfg.Reset, disclosures: cfg.Disclosures, records: cfg.Records, logout: cfg.Logout, csrfKey: cfg.CSRFKey, cookies: provider.Cookies{Secure: cfg.Secure}, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
+	if h.now = cfg.Now; h.now == nil {
+		h.now = time.Now
+	}
+	var err error
+	if h.ticketAEAD, err = newTicketAEAD(cfg.CSRFKey); err != nil {
+		return nil, err
+	}
 	funcs := template.FuncMap{"t": T, "dict": dict}
-	for _, name := range []string{"login", "password", "otp", "consent", "error", "account", "devsms", "logout", "loggedout", "reset"} {
+	for _, name := range []string{"login", "password", "otp", "consent", "error", "account", "devsms", "logout", "loggedout", "reset", "nofactor"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -183,10 +206,12 @@ type view struct {
 	IDNumber      string
 	AllowOTPLogin bool // the client lets citizens log in with an SMS code alone
 	// password, otp
-	Ticket   string
-	Notice   string
-	TOTP     bool // the code page asks for the authenticator app's code
-	CodeSent bool // the reset page's second step
+	Ticket       string
+	Notice       string
+	TOTP         bool   // the code page asks for the authenticator app's code
+	CodeSent     bool   // the reset page's second step
+	CodeVerified bool   // …with the code already proven: only the password left
+	ContinueURL  string // nofactor: back to the relying party
 	// consent
 	LogoURI string
 	Purpose string
@@ -476,6 +501,10 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, lang, http.StatusBadRequest, "generic", "")
 		return
 	}
+	var p provider.Pending
+	if decision == "allow" {
+		p, _ = h.flow.Pending(r, id) // for the notice's service name
+	}
 	if err := h.flow.Decide(r, id, decision == "allow", r.PostForm["claim"]); err != nil {
 		if errors.Is(err, identity.ErrNotFound) {
 			h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
@@ -484,6 +513,9 @@ func (h *Handler) postConsent(w http.ResponseWriter, r *http.Request) {
 		h.log.Error("recording consent failed", "err", err)
 		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
 		return
+	}
+	if decision == "allow" && p.AccountID != "" {
+		h.notify(r, p.AccountID, identity.NoticeNewConsent, p.Client.Name)
 	}
 	http.Redirect(w, r, provider.ContinueURL(id), http.StatusSeeOther)
 }

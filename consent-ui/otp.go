@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/dinhdanh/dinhdanh/identity"
 	"github.com/dinhdanh/dinhdanh/provider"
@@ -30,16 +29,29 @@ func (h *Handler) afterPassword(w http.ResponseWriter, r *http.Request, lang, in
 	h.completeLogin(w, r, lang, interaction, accountID, amr, 1)
 }
 
-// startOTP shows the code page: for the authenticator app when the
-// citizen enrolled one, otherwise after sending an SMS code. stepUpOf is
-// the session whose password amr carries, "" when it was typed just now.
+// startOTP shows the code page for the second factor that counts for
+// level 2 on this account (identity.Assurance decides, for every page):
+// the authenticator app when one is enrolled, otherwise an SMS code sent
+// now; with neither, the citizen is told why and the relying party gets
+// unmet_authentication_requirements. stepUpOf is the session whose
+// password amr carries, "" when it was typed just now.
 func (h *Handler) startOTP(w http.ResponseWriter, r *http.Request, lang, interaction, accountID string, amr []string, stepUpOf string) {
 	t := ticket{AccountID: accountID, Step: stepOTP, AMR: amr, StepUpOf: stepUpOf}
 	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: interaction}
-	if enrolled, err := h.totp.Enrolled(r.Context(), accountID); err == nil && enrolled {
+	f, err := h.assurance.Level2Factors(r.Context(), accountID)
+	if err != nil {
+		h.log.Error("reading second factors failed", "err", err)
+		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+		return
+	}
+	switch {
+	case f.TOTP:
 		t.Factor = factorTOTP
 		v.Ticket, v.TOTP = h.sealTicket(r, t), true
 		h.render(w, r, http.StatusOK, "otp", v)
+		return
+	case !f.SMS:
+		h.noSecondFactor(w, r, lang, interaction, accountID)
 		return
 	}
 	status := http.StatusOK
@@ -54,6 +66,24 @@ func (h *Handler) startOTP(w http.ResponseWriter, r *http.Request, lang, interac
 	t.ChallengeID = ch.ID
 	v.Ticket = h.sealTicket(r, t)
 	h.render(w, r, status, "otp", v)
+}
+
+// noSecondFactor ends a login that needs level 2 when the account has no
+// second factor that counts: a page says what to do (the app, a recovery
+// code, or a registrar), and its link takes the citizen back to the
+// relying party with unmet_authentication_requirements (never stuck).
+func (h *Handler) noSecondFactor(w http.ResponseWriter, r *http.Request, lang, interaction, accountID string) {
+	h.log.Info("level 2 refused: no second factor counts", "account", accountID)
+	v := view{Lang: lang, Title: T(lang, "nofactor.title"), Error: T(lang, "nofactor.text")}
+	if interaction != "" {
+		if err := h.flow.Unmet(r, interaction); err != nil && !errors.Is(err, identity.ErrNotFound) {
+			h.log.Error("recording an unmet level failed", "err", err)
+			h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+			return
+		}
+		v.ContinueURL = provider.ContinueURL(interaction)
+	}
+	h.render(w, r, http.StatusForbidden, "nofactor", v)
 }
 
 // otpError turns an OTP failure into the page's message and status.
@@ -86,10 +116,42 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 	}
 	v := view{Lang: lang, CSRF: h.csrfToken(w, r), Interaction: interaction}
 	status := http.StatusOK
+	codeOnlyFlow, sealedFactor := codeOnly(t), t.Factor
+	var factors identity.Level2Factors
+	if !codeOnlyFlow {
+		// Asked again at every step: an app enrolled or a reset made
+		// since the ticket was sealed changes what counts.
+		f, err := h.assurance.Level2Factors(r.Context(), t.AccountID)
+		if err != nil {
+			h.log.Error("reading second factors failed", "err", err)
+			h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
+			return
+		}
+		factors = f
+		if !f.Any() {
+			h.noSecondFactor(w, r, lang, interaction, t.AccountID)
+			return
+		}
+		if f.TOTP {
+			// NIST SP 800-63B §5.1.3.3: with the app enrolled, SMS is
+			// no way around it (a SIM swap must not reach level 2).
+			t.Factor = factorTOTP
+		}
+	}
 	if r.PostFormValue("action") == "resend" {
-		t.Factor = "" // "send an SMS instead" from the authenticator page
+		if factors.TOTP {
+			v.TOTP, v.Ticket = true, h.sealTicket(r, t)
+			v.Error = T(lang, "otp.no_sms")
+			h.render(w, r, http.StatusBadRequest, "otp", v)
+			return
+		}
 		ch, err := h.otp.SendToAccount(r.Context(), t.AccountID, identity.OTPLogin, t.ChallengeID)
-		if codeOnly(t) && err != nil {
+		if codeOnlyFlow && errors.Is(err, identity.ErrNotFound) {
+			if derr := h.otp.SendDecoy(r.Context()); derr != nil {
+				h.log.Info("code-only resend: decoy not queued", "err", derr)
+			}
+		}
+		if codeOnlyFlow && err != nil {
 			// Without a password nothing may differ between numbers with
 			// and without an account: every resend "worked".
 			h.log.Info("code-only resend not sent", "err", err)
@@ -117,6 +179,12 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 		v.TOTP = true
 		methods = []string{"otp", "mfa"}
 		err = h.verifyTOTP(r, t.AccountID, code)
+		if err == nil {
+			// The app or a recovery code is independent of the phone.
+			if cerr := h.assurance.ProvedIndependentFactor(r.Context(), t.AccountID); cerr != nil {
+				h.log.Warn("clearing the SMS reset mark failed", "account", t.AccountID, "err", cerr)
+			}
+		}
 	} else {
 		err = h.verifySMS(r, t, identity.OTPLogin, code)
 	}
@@ -126,6 +194,9 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.Ticket = r.PostFormValue("ticket")
+		if t.Factor != sealedFactor {
+			v.Ticket = h.sealTicket(r, t)
+		}
 		h.render(w, r, status, "otp", v)
 		return
 	}
@@ -178,7 +249,7 @@ const factorTOTP = "totp"
 // like wrong passwords do (RFC 4226 §7.3).
 func (h *Handler) verifyTOTP(r *http.Request, accountID, code string) error {
 	ctx := r.Context()
-	now := time.Now()
+	now := h.now()
 	key := h.throttle.FactorKey(accountID)
 	if err := h.throttle.Begin(ctx, key, accountID, now); err != nil {
 		return err
@@ -227,7 +298,9 @@ func (h *Handler) codeOnlyTicket(w http.ResponseWriter, r *http.Request, v *view
 	if !h.allowSMSFromIP(w, r, v, page) {
 		return ticket{}, false
 	}
-	t := ticket{AccountID: "none:" + identity.NewID(), Step: step, ThrottleKey: h.throttle.AccountKey(pin.Number)}
+	// An unknown number gets random ids of the same shape: the sealed
+	// ticket is the same length either way.
+	t := ticket{AccountID: identity.NewID(), ChallengeID: identity.NewID(), Step: step, ThrottleKey: h.throttle.AccountKey(pin.Number)}
 	acc, err := h.reset.AccountByIDNumber(r, pin.Number)
 	switch {
 	case err == nil:
@@ -235,9 +308,16 @@ func (h *Handler) codeOnlyTicket(w http.ResponseWriter, r *http.Request, v *view
 		ch, err := h.otp.SendToAccount(r.Context(), acc.ID, purpose, "")
 		if err != nil {
 			h.log.Info("code-only flow: code not sent", "account", acc.ID, "err", err)
+		} else {
+			t.ChallengeID = ch.ID
 		}
-		t.ChallengeID = ch.ID
-	case !errors.Is(err, identity.ErrNotFound):
+	case errors.Is(err, identity.ErrNotFound):
+		// The same queries and the same queued write as for an account
+		// (a message the worker discards): timing tells nothing.
+		if err := h.otp.SendDecoy(r.Context()); err != nil {
+			h.log.Info("code-only flow: decoy not queued", "err", err)
+		}
+	default:
 		h.log.Error("looking up account failed", "err", err)
 		h.renderError(w, r, v.Lang, http.StatusInternalServerError, "server_error", "")
 		return ticket{}, false
@@ -255,7 +335,7 @@ func codeOnly(t ticket) bool { return !slices.Contains(t.AMR, "pwd") }
 // codes); code-only flows get one message for every failure.
 func (h *Handler) verifySMS(r *http.Request, t ticket, purpose, code string) error {
 	ctx := r.Context()
-	now := time.Now()
+	now := h.now()
 	key := t.ThrottleKey
 	if key == "" {
 		key = h.throttle.FactorKey(t.AccountID)
@@ -287,7 +367,7 @@ func (h *Handler) verifySMS(r *http.Request, t ticket, purpose, code string) err
 // tells nothing about accounts. It renders the refusal on page.
 func (h *Handler) allowSMSFromIP(w http.ResponseWriter, r *http.Request, v *view, page string) bool {
 	key := h.throttle.IPKey("sms\x00" + clientIP(r))
-	now := time.Now()
+	now := h.now()
 	if err := h.throttle.Check(r.Context(), key, now); err != nil {
 		var te *identity.ThrottledError
 		if errors.As(err, &te) {

@@ -55,7 +55,7 @@ func (h *Handler) personalData(r *http.Request, lang, accountID string) (level i
 	if err != nil {
 		return 0, nil, err
 	}
-	now := time.Now()
+	now := h.now()
 	for _, part := range identity.RecordParts {
 		pv := recordPartView{Title: T(lang, "record."+part), Source: cit.Source, UpdatedAt: cit.UpdatedAt}
 		if p, ok := cit.Sources[part]; ok {

@@ -22,6 +22,10 @@ type Authenticator struct {
 	// params.Memory KiB, so a login storm must queue, not exhaust memory.
 	slots chan struct{}
 	dummy string
+	// initialLifetime bounds how long an initial (SMS-delivered) password
+	// works before its first use.
+	initialLifetime time.Duration
+	tokens          AccountTokenRevoker
 }
 
 // AuthenticatorConfig wires an Authenticator.
@@ -33,7 +37,22 @@ type AuthenticatorConfig struct {
 	// MaxConcurrent caps simultaneous argon2id hashes (default 1).
 	MaxConcurrent int
 	Now           func() time.Time
+	// InitialPasswordLifetime: an initial password not changed within it
+	// no longer logs in (default DefaultInitialPasswordLifetime).
+	InitialPasswordLifetime time.Duration
+	// Tokens, when set, revokes every token of an account whose password
+	// changes.
+	Tokens AccountTokenRevoker
 }
+
+// DefaultInitialPasswordLifetime is how long an initial password works.
+const DefaultInitialPasswordLifetime = 30 * 24 * time.Hour
+
+// ErrInitialPasswordExpired: the right initial password, too late. Only
+// someone who knows the password learns it, so it may say what to do.
+var ErrInitialPasswordExpired = &fieldError{"initial_password_expired",
+	"Your initial password has expired. Choose \"Forgot your password?\" to get a reset code by SMS, or go to a registrar with your ID card.",
+	"Mật khẩu ban đầu đã hết hạn. Hãy chọn \"Quên mật khẩu?\" để nhận mã đặt lại qua SMS, hoặc đến cán bộ đăng ký cùng thẻ căn cước."}
 
 // NewAuthenticator returns an Authenticator.
 func NewAuthenticator(c AuthenticatorConfig) (*Authenticator, error) {
@@ -49,9 +68,15 @@ func NewAuthenticator(c AuthenticatorConfig) (*Authenticator, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.InitialPasswordLifetime <= 0 {
+		c.InitialPasswordLifetime = DefaultInitialPasswordLifetime
+	}
 	return &Authenticator{accounts: c.Accounts, citizens: c.Citizens, throttle: c.Throttle, params: c.Params, now: c.Now,
-		slots: make(chan struct{}, c.MaxConcurrent), dummy: dummy}, nil
+		slots: make(chan struct{}, c.MaxConcurrent), dummy: dummy, initialLifetime: c.InitialPasswordLifetime, tokens: c.Tokens}, nil
 }
+
+// InitialPasswordLifetime is how long an initial password works.
+func (a *Authenticator) InitialPasswordLifetime() time.Duration { return a.initialLifetime }
 
 func (a *Authenticator) acquire(ctx context.Context) error {
 	select {
@@ -86,6 +111,9 @@ func (a *Authenticator) Login(ctx context.Context, idNumber, password, clientIP 
 		}
 	}
 	acc, ok, err := a.verify(ctx, pin.Number, password)
+	if errors.Is(err, ErrInitialPasswordExpired) && a.throttle != nil {
+		_ = a.throttle.Succeed(ctx, accountKey)
+	}
 	if err != nil {
 		return Account{}, err
 	}
@@ -127,6 +155,10 @@ func (a *Authenticator) verify(ctx context.Context, pin, password string) (Accou
 	if err != nil || !ok {
 		return acc, false, nil
 	}
+	if acc.MustChangePassword && a.now().After(acc.PasswordChangedAt.Add(a.initialLifetime)) {
+		// Checked before any rehash, which would restart the clock.
+		return acc, false, ErrInitialPasswordExpired
+	}
 	if rehash {
 		// The configured cost was raised: upgrade transparently.
 		if h, err := HashPassword(password, a.params); err == nil {
@@ -151,6 +183,20 @@ func (a *Authenticator) ChangeInitialPassword(ctx context.Context, accountID, ne
 		return err
 	}
 	if !acc.MustChangePassword {
+		return ErrPasswordAlreadyChanged
+	}
+	return a.ChangePassword(ctx, accountID, newPassword)
+}
+
+// ResetPassword sets a password proven by a reset code verified at
+// verifiedAt; it refuses (ErrPasswordAlreadyChanged) once the password
+// changed after that, so one proof of the phone sets one password.
+func (a *Authenticator) ResetPassword(ctx context.Context, accountID, newPassword string, verifiedAt time.Time) error {
+	acc, err := a.accounts.GetAccount(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if !acc.PasswordChangedAt.Before(verifiedAt) {
 		return ErrPasswordAlreadyChanged
 	}
 	return a.ChangePassword(ctx, accountID, newPassword)
@@ -204,7 +250,15 @@ func (a *Authenticator) ChangePassword(ctx context.Context, accountID, newPasswo
 	if err != nil {
 		return err
 	}
-	return a.accounts.UpdatePassword(ctx, acc.ID, h, false, a.now())
+	if err := a.accounts.UpdatePassword(ctx, acc.ID, h, false, a.now()); err != nil {
+		return err
+	}
+	if a.tokens == nil {
+		return nil
+	}
+	// ASVS 3.3.3: whoever held a token under the old password loses it,
+	// at every relying party.
+	return a.tokens.RevokeAccountTokens(ctx, acc.ID)
 }
 
 // Issue creates an account for a citizen. Without a password one is

@@ -183,10 +183,7 @@ func (s *OTPService) Send(ctx context.Context, acc Account, phone, purpose strin
 	if err := s.store.CreateOTP(ctx, c); err != nil {
 		return OTPChallenge{}, err
 	}
-	// Unaccented text: Vietnamese diacritics would force UCS-2 and halve
-	// what fits in one SMS.
-	msg := fmt.Sprintf("Ma xac thuc dinh danh dien tu: %s. Hieu luc %d phut. Khong chia se ma nay cho bat ky ai.", code, int(s.policy.Lifetime/time.Minute))
-	if err := s.sms.Send(ctx, phone, msg); err != nil {
+	if err := s.sms.Send(ctx, phone, CodeMessage(purpose, code, s.policy.Lifetime)); err != nil {
 		// The login in progress stays; the citizen can ask again.
 		return c, fmt.Errorf("%w: %v", ErrOTPSendFail, err)
 	}
@@ -239,4 +236,39 @@ func sixDigits() (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%06d", n.Int64()), nil
+}
+
+// decoySender is an SMSSender that can queue a message it will discard.
+type decoySender interface {
+	SendDecoy(ctx context.Context) error
+}
+
+// SendDecoy does the work of SendToAccount for an ID number without an
+// account: an account read, the counting query, a challenge row (for no
+// account, never verifiable) and one queued message the worker discards,
+// so neither the time taken nor the writes tell whether the number has an
+// account.
+func (s *OTPService) SendDecoy(ctx context.Context) error {
+	now := s.now()
+	id := NewID()
+	if _, err := s.accounts.GetAccount(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	key := fmt.Sprintf("%x", s.mac("decoy", id)[:16])
+	if _, _, err := s.store.CountOTPs(ctx, id, key, now.Add(-time.Hour)); err != nil {
+		return err
+	}
+	code, err := sixDigits()
+	if err != nil {
+		return err
+	}
+	c := OTPChallenge{ID: NewID(), AccountID: id, Purpose: OTPLogin, PhoneKey: key, CreatedAt: now, ExpiresAt: now.Add(s.policy.Lifetime)}
+	c.CodeHash = s.mac("otp", c.ID, code)
+	if err := s.store.CreateOTP(ctx, c); err != nil {
+		return err
+	}
+	if d, ok := s.sms.(decoySender); ok {
+		return d.SendDecoy(ctx)
+	}
+	return nil
 }

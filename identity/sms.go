@@ -129,3 +129,20 @@ func MaskPhone(phone string) string {
 	}
 	return prefix + strings.Repeat("*", n-3) + tail
 }
+
+type messageIDKey struct{}
+
+// WithMessageID names the message being sent: a sender that deduplicates
+// (HTTPSMSSender's Idempotency-Key) uses it, so the outbox's retries, on
+// any node, are one message to the gateway.
+func WithMessageID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, messageIDKey{}, id)
+}
+
+// messageID returns the id WithMessageID set, or a new one.
+func messageID(ctx context.Context) string {
+	if id, ok := ctx.Value(messageIDKey{}).(string); ok && id != "" {
+		return id
+	}
+	return NewID()
+}

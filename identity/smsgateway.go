@@ -208,9 +208,10 @@ type smsRequest struct {
 // Send posts the message, retrying network errors, timeouts, 429 and 5xx
 // up to the configured attempts. Every retry carries the same id (body and
 // Idempotency-Key header) so the gateway can drop duplicates when an
-// earlier attempt did get through. Errors are *SMSSendError.
+// earlier attempt did get through; the id is the outbox message's
+// (WithMessageID), so later outbox retries carry it too. Errors are *SMSSendError.
 func (s *HTTPSMSSender) Send(ctx context.Context, phoneE164, message string) error {
-	id := NewID()
+	id := messageID(ctx)
 	masked := MaskPhone(phoneE164)
 	if !isE164(phoneE164) {
 		err := &SMSSendError{}

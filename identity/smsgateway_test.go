@@ -671,3 +671,21 @@ func TestParseSMSRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// The outbox names each message: its retries, from any node, reuse the
+// gateway's Idempotency-Key.
+func TestHTTPSMSSenderUsesTheOutboxMessageID(t *testing.T) {
+	g := newFakeGateway(t, func(_ int, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	s, _, _ := newTestSMSSender(t, g.URL, nil)
+	ctx := WithMessageID(context.Background(), "01JOUTBOXMESSAGEID00000000")
+	for i := 0; i < 2; i++ {
+		if err := s.Send(ctx, gwPhone, gwMessage); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range g.requests() {
+		if got := r.header.Get("Idempotency-Key"); got != "01JOUTBOXMESSAGEID00000000" {
+			t.Errorf("Idempotency-Key %q", got)
+		}
+	}
+}

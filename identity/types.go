@@ -167,6 +167,10 @@ type Account struct {
 	MustChangePassword bool
 	CreatedAt          time.Time
 	PasswordChangedAt  time.Time
+	// SMSResetHold: the password was last reset with an SMS code alone,
+	// so SMS does not count for level 2 until an independent factor or a
+	// registrar's in-person check clears it (see Assurance).
+	SMSResetHold bool
 }
 
 // ConsentGrant records what a citizen agreed to release to one client

@@ -103,3 +103,19 @@ func essentialACR(raw string) (int, error) {
 	}
 	return lowest, nil
 }
+
+// decisionUnmet marks an interaction whose citizen has no second factor
+// that counts for the level asked (identity.Assurance): the relying party
+// gets unmet_authentication_requirements instead of a lower level.
+const decisionUnmet = "unmet"
+
+// Unmet records that the citizen cannot meet the request's level; the
+// continue URL then answers the relying party with the error.
+func (p *Provider) Unmet(r *http.Request, interactionID string) error {
+	it, err := p.boundInteraction(r, interactionID)
+	if err != nil {
+		return err
+	}
+	it.Decision = decisionUnmet
+	return p.store.UpdateInteraction(r.Context(), it)
+}

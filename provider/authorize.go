@@ -165,6 +165,12 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	}
 	prompt := prompts(ar)
 
+	if it != nil && it.Decision == decisionUnmet {
+		// OpenID Connect Unmet Authentication Requirements 1.0 §2.
+		_ = p.store.DeleteInteraction(ctx, it.ID)
+		p.writeAuthorizeError(w, r, ar, errUnmetAuthentication.WithHint("The citizen has no second factor that counts for this level."))
+		return
+	}
 	auth, authenticated := p.authentication(r, ar, it, now, required)
 	if authenticated && !p.isRequestedCitizen(r, ar, client, auth) {
 		if it != nil && !it.AuthTime.IsZero() {

@@ -211,6 +211,7 @@ type accountRow struct {
 	MustChangePassword bool
 	CreatedAt          time.Time `gorm:"autoCreateTime:false"`
 	PasswordChangedAt  *time.Time
+	SMSResetHold       bool `gorm:"column:sms_reset_hold"`
 }
 
 func (accountRow) TableName() string { return "accounts" }
@@ -219,7 +220,7 @@ func toAccountRow(a identity.Account) accountRow {
 	return accountRow{
 		ID: a.ID, PIN: a.PIN, Level: int(a.Level), PasswordHash: a.PasswordHash,
 		MustChangePassword: a.MustChangePassword, CreatedAt: a.CreatedAt.UTC(),
-		PasswordChangedAt: timePtr(a.PasswordChangedAt),
+		PasswordChangedAt: timePtr(a.PasswordChangedAt), SMSResetHold: a.SMSResetHold,
 	}
 }
 
@@ -227,7 +228,7 @@ func (r accountRow) domain() identity.Account {
 	return identity.Account{
 		ID: r.ID, PIN: r.PIN, Level: identity.Level(r.Level), PasswordHash: r.PasswordHash,
 		MustChangePassword: r.MustChangePassword, CreatedAt: r.CreatedAt.UTC(),
-		PasswordChangedAt: fromPtr(r.PasswordChangedAt),
+		PasswordChangedAt: fromPtr(r.PasswordChangedAt), SMSResetHold: r.SMSResetHold,
 	}
 }
 
@@ -380,6 +381,7 @@ type requestRow struct {
 	RequestedAt       time.Time
 	ClientID          string
 	Subject           string
+	AccountID         string // the session's account: revocation by account
 	Scopes            stringList
 	GrantedScopes     stringList
 	RequestedAudience stringList

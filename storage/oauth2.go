@@ -105,6 +105,7 @@ func (s *Store) newRequestRow(key string, r fosite.Requester, expiry fosite.Toke
 		}
 		row.Session = string(b)
 		row.Subject = sess.GetSubject()
+		row.AccountID = sessionAccountID(b)
 		row.ExpiresAt = timePtr(sess.GetExpiresAt(expiry))
 	}
 	return row, nil

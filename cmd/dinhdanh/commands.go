@@ -49,7 +49,12 @@ func openApp(ctx context.Context, g *globalFlags, dev bool) (*app.App, config, e
 	if err != nil {
 		return nil, c, err
 	}
-	a, err := app.New(ctx, app.Options{Issuer: c.Issuer, DatabaseURL: c.DatabaseURL, MasterKey: mk, Dev: dev, Logger: newLogger(), SMS: sms})
+	lifetime, err := c.initialPasswordLifetime()
+	if err != nil {
+		return nil, c, err
+	}
+	a, err := app.New(ctx, app.Options{Issuer: c.Issuer, DatabaseURL: c.DatabaseURL, MasterKey: mk, Dev: dev, Logger: newLogger(), SMS: sms,
+		InitialPasswordLifetime: lifetime})
 	return a, c, err
 }
 
@@ -253,8 +258,9 @@ func accountsCommand(g *globalFlags) *cobra.Command {
 			case err != nil:
 				return err
 			}
-			out := map[string]any{"account_id": acc.ID, "level": int(acc.Level), "must_change_password": true}
-			text := fmt.Sprintf("account %s issued (level %d); the first login must change the password\n", acc.ID, acc.Level)
+			expires := acc.PasswordChangedAt.Add(a.Auth.InitialPasswordLifetime()).UTC()
+			out := map[string]any{"account_id": acc.ID, "level": int(acc.Level), "must_change_password": true, "initial_password_expires": expires.Format(time.RFC3339)}
+			text := fmt.Sprintf("account %s issued (level %d); the first login must change the password, before %s\n", acc.ID, acc.Level, expires.Format(time.RFC3339))
 			if generated {
 				cit, err := a.Store.GetCitizen(ctx, acc.PIN)
 				if err != nil {
@@ -263,9 +269,17 @@ func accountsCommand(g *globalFlags) *cobra.Command {
 				if cit.Phone == "" {
 					return fmt.Errorf("account %s issued but the citizen has no phone number: reset the password when one is recorded", acc.ID)
 				}
-				msg := "Mat khau tai khoan dinh danh dien tu cua ban: " + pw + ". Hay doi mat khau khi dang nhap lan dau."
-				if err := a.SMS.Send(ctx, cit.Phone, msg); err != nil {
-					return fmt.Errorf("account %s issued but the SMS could not be sent: %w", acc.ID, err)
+				msg := identity.InitialPasswordMessage(pw, a.Auth.InitialPasswordLifetime())
+				if err := a.Outbox.Send(ctx, cit.Phone, msg); err != nil {
+					return fmt.Errorf("account %s issued but the SMS could not be queued: %w", acc.ID, err)
+				}
+				// Delivered now if the gateway answers; else a server's
+				// worker retries it from the outbox.
+				dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				err = a.Outbox.Drain(dctx)
+				cancel()
+				if err != nil {
+					text += "the SMS is queued; a running server will deliver it\n"
 				}
 				out["sms_sent_to"] = identity.MaskPhone(cit.Phone)
 				text += "password sent by SMS to " + identity.MaskPhone(cit.Phone) + "\n"
@@ -276,7 +290,7 @@ func accountsCommand(g *globalFlags) *cobra.Command {
 	issue.Flags().StringVar(&password, "password", "", "initial password (default: generate and send by SMS)")
 	issue.Flags().IntVar(&level, "level", 1, "account level, 1 or 2")
 	issue.Flags().BoolVar(&issueDev, "dev", false, "development: also put the SMS in the outbox shown at /dev/sms")
-	cmd.AddCommand(issue, unlockCommand(g))
+	cmd.AddCommand(issue, unlockCommand(g), verifyCommand(g), levelCommand(g))
 	return cmd
 }
 
@@ -422,5 +436,101 @@ func keysCommand(g *globalFlags) *cobra.Command {
 			return output(g, cmd, out, b.String())
 		},
 	})
+	return cmd
+}
+
+// verifyCommand records a registrar's in-person check (ID card and face)
+// of a citizen who lost their second factors: SMS counts again for level
+// 2, and --remove-authenticator drops a lost authenticator app and its
+// recovery codes. Audited; the ID number is never printed.
+func verifyCommand(g *globalFlags) *cobra.Command {
+	var removeApp bool
+	cmd := &cobra.Command{
+		Use:   "verify ID_NUMBER",
+		Short: "Record an in-person check: SMS counts again for level 2 after a reset by SMS",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pin, err := identity.ParsePIN(args[0])
+			if err != nil {
+				var pe *identity.PINError
+				if errors.As(err, &pe) {
+					return errors.New("invalid ID number: " + pe.MessageEN())
+				}
+				return err
+			}
+			a, _, err := openApp(cmd.Context(), g, false)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			ctx := cmd.Context()
+			acc, err := a.Store.GetAccountByPIN(ctx, pin.Number)
+			switch {
+			case errors.Is(err, identity.ErrNotFound):
+				return errors.New("no account for this ID number")
+			case err != nil:
+				return err
+			}
+			if removeApp {
+				if err := a.TOTP.Remove(ctx, acc.ID); err != nil && !errors.Is(err, identity.ErrNotFound) {
+					return err
+				}
+			}
+			if err := a.Assurance.VerifiedInPerson(ctx, acc.ID); err != nil {
+				return err
+			}
+			return output(g, cmd, map[string]any{"account_id": acc.ID, "verified_in_person": true, "authenticator_removed": removeApp},
+				fmt.Sprintf("account %s verified in person\n", acc.ID))
+		},
+	}
+	cmd.Flags().BoolVar(&removeApp, "remove-authenticator", false, "also remove the citizen's (lost) authenticator app and recovery codes")
+	return cmd
+}
+
+// levelCommand changes an account's level (Decree 69/2024: level 2 after
+// an in-person enrolment); the citizen is told by SMS and e-mail.
+func levelCommand(g *globalFlags) *cobra.Command {
+	var level int
+	cmd := &cobra.Command{
+		Use:   "level ID_NUMBER --level 1|2",
+		Short: "Change an account's level; the citizen is notified",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if level != 1 && level != 2 {
+				return errors.New("--level must be 1 or 2")
+			}
+			pin, err := identity.ParsePIN(args[0])
+			if err != nil {
+				return errors.New("invalid ID number")
+			}
+			a, _, err := openApp(cmd.Context(), g, false)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			ctx := cmd.Context()
+			acc, err := a.Store.GetAccountByPIN(ctx, pin.Number)
+			switch {
+			case errors.Is(err, identity.ErrNotFound):
+				return errors.New("no account for this ID number")
+			case err != nil:
+				return err
+			}
+			if err := a.Store.SetAccountLevel(ctx, acc.ID, identity.Level(level)); err != nil {
+				return err
+			}
+			if err := a.Store.AppendAudit(ctx, identity.AuditEvent{At: time.Now(), Kind: "account_level", AccountID: acc.ID, Detail: fmt.Sprintf("level %d -> %d", acc.Level, level)}); err != nil {
+				return err
+			}
+			if err := a.Notifier.Notify(ctx, acc.ID, identity.NoticeLevelChanged, fmt.Sprint(level)); err != nil {
+				return fmt.Errorf("level changed but the notice could not be queued: %w", err)
+			}
+			dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			_ = a.Outbox.Drain(dctx) // else a running server delivers it
+			return output(g, cmd, map[string]any{"account_id": acc.ID, "level": level}, fmt.Sprintf("account %s is now level %d\n", acc.ID, level))
+		},
+	}
+	cmd.Flags().IntVar(&level, "level", 0, "the new level, 1 or 2")
 	return cmd
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -22,6 +24,8 @@ type config struct {
 	MasterKey   string `yaml:"master_key"`
 	SMS         string `yaml:"sms"`
 	SMSToken    string `yaml:"sms_token"`
+	// InitialPasswordLifetime is a Go duration ("720h"); empty: 30 days.
+	InitialPasswordLifetime string `yaml:"initial_password_lifetime"`
 }
 
 func defaultConfig() config {
@@ -43,6 +47,7 @@ func (g *globalFlags) bind(cmd *cobra.Command) {
 	f.StringVar(&g.cfg.DatabaseURL, "database-url", "", "sqlite:PATH or postgres:// URL (env DINHDANH_DATABASE_URL)")
 	f.StringVar(&g.cfg.SMS, "sms", "", "SMS sender: log, or the http(s) URL of an SMS gateway (env DINHDANH_SMS)")
 	f.StringVar(&g.cfg.SMSToken, "sms-token", "", "bearer token for the SMS gateway, required with a gateway URL (env DINHDANH_SMS_TOKEN; prefer the environment or the config file, as flags show in the process list)")
+	f.StringVar(&g.cfg.InitialPasswordLifetime, "initial-password-lifetime", "", "how long an initial (SMS) password works before it must have been changed, e.g. 720h (env DINHDANH_INITIAL_PASSWORD_LIFETIME; default 720h = 30 days)")
 	f.BoolVar(&g.json, "json", false, "print machine-readable JSON")
 }
 
@@ -67,6 +72,8 @@ func (g *globalFlags) resolve() (config, error) {
 		MasterKey:   os.Getenv("DINHDANH_MASTER_KEY"),
 		SMS:         os.Getenv("DINHDANH_SMS"),
 		SMSToken:    os.Getenv("DINHDANH_SMS_TOKEN"),
+
+		InitialPasswordLifetime: os.Getenv("DINHDANH_INITIAL_PASSWORD_LIFETIME"),
 	})
 	overlay(&c, g.cfg)
 	c.Issuer = strings.TrimRight(c.Issuer, "/")
@@ -80,6 +87,7 @@ func overlay(dst *config, src config) {
 	}{
 		{&dst.Issuer, src.Issuer}, {&dst.Listen, src.Listen}, {&dst.DatabaseURL, src.DatabaseURL},
 		{&dst.MasterKey, src.MasterKey}, {&dst.SMS, src.SMS}, {&dst.SMSToken, src.SMSToken},
+		{&dst.InitialPasswordLifetime, src.InitialPasswordLifetime},
 	} {
 		if p.s != "" {
 			*p.d = p.s
@@ -113,4 +121,16 @@ func (g *globalFlags) resolveWithSecrets() (config, app.Secrets, error) {
 	}
 	secrets, err := app.DeriveSecrets(mk)
 	return c, secrets, err
+}
+
+// initialPasswordLifetime parses InitialPasswordLifetime (0: the default).
+func (c config) initialPasswordLifetime() (time.Duration, error) {
+	if c.InitialPasswordLifetime == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(c.InitialPasswordLifetime)
+	if err != nil || d < time.Hour {
+		return 0, errors.New("DINHDANH_INITIAL_PASSWORD_LIFETIME must be a duration of at least 1h, e.g. 720h")
+	}
+	return d, nil
 }

@@ -221,16 +221,6 @@ func TestAccountsIssueAndClientsCreate(t *testing.T) {
 	if _, err := c.run("clients", "create", "--id", "short", "--name", "x", "--redirect-uri", "https://a.example/cb", "--scope", "openid", "--secret", "too-short"); err == nil {
 		t.Error("short secret accepted")
 	}
-	if client["token_endpoint_auth_method"] != "client_secret_basic" {
-		t.Errorf("default auth method: %v", client["token_endpoint_auth_method"])
-	}
-	out, err = c.run("--json", "clients", "create", "--id", "post-rp", "--name", "x", "--redirect-uri", "https://a.example/cb", "--scope", "openid", "--auth-method", "client_secret_post")
-	if err != nil || !strings.Contains(out, `"token_endpoint_auth_method": "client_secret_post"`) {
-		t.Errorf("--auth-method client_secret_post: %v %s", err, out)
-	}
-	if _, err := c.run("clients", "create", "--id", "jwt-rp", "--name", "x", "--redirect-uri", "https://a.example/cb", "--scope", "openid", "--auth-method", "client_secret_jwt"); err == nil {
-		t.Error("unsupported auth method accepted")
-	}
 	if _, err := c.run("clients", "create", "--id", "plain-http", "--name", "x", "--redirect-uri", "http://rp.example/cb", "--scope", "openid"); err == nil {
 		t.Error("http redirect URI accepted for a non-loopback host")
 	}
@@ -462,6 +452,79 @@ func TestAccountsIssueDevOutbox(t *testing.T) {
 	// Only the --dev issue reached the outbox that /dev/sms shows.
 	if len(msgs) != 1 || !strings.HasSuffix(msgs[0].To, "456") || strings.Contains(msgs[0].To, "903123456") || !strings.Contains(msgs[0].Body, "Mat khau") {
 		t.Fatalf("outbox: %+v", msgs)
+	}
+}
+
+// A registrar's in-person check clears the SMS-reset mark (and may drop a
+// lost app); a level change is notified.
+func TestAccountsVerifyAndLevel(t *testing.T) {
+	const pin = "001095012345"
+	c := newCLI(t)
+	file := writeFile(t, "ok.csv", strings.Join(strings.Split(citizensCSV, "\n")[:3], "\n")+"\n")
+	if out, err := c.run("citizens", "import", file); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := c.run("accounts", "issue", pin, "--password", "mat-khau-12345"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	st, _ := c.openThrottle()
+	ctx := context.Background()
+	acc, err := st.GetAccountByPIN(ctx, pin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetSMSResetHold(ctx, acc.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out, err := c.run("--json", "accounts", "verify", pin, "--remove-authenticator")
+	if err != nil || strings.Contains(out, pin) {
+		t.Fatalf("verify: %v %s", err, out)
+	}
+	if out, err := c.run("--json", "accounts", "level", pin, "--level", "1"); err != nil || !strings.Contains(out, `"level": 1`) && !strings.Contains(out, `"level":1`) {
+		t.Fatalf("level: %v %s", err, out)
+	}
+	st, _ = c.openThrottle()
+	defer st.Close()
+	acc, err = st.GetAccountByPIN(ctx, pin)
+	if err != nil || acc.SMSResetHold || acc.Level != identity.Level1 {
+		t.Fatalf("after verify and level: hold %v level %d %v", acc.SMSResetHold, acc.Level, err)
+	}
+	events, _ := st.ListAudit(ctx, 10)
+	kinds := map[string]bool{}
+	for _, e := range events {
+		kinds[e.Kind] = true
+	}
+	if !kinds["verified_in_person"] || !kinds["account_level"] {
+		t.Errorf("not audited: %v", kinds)
+	}
+}
+
+func TestInitialPasswordLifetimeConfig(t *testing.T) {
+	file := writeFile(t, "c.yaml", "initial_password_lifetime: 240h\n")
+	g := &globalFlags{configFile: file}
+	t.Setenv("DINHDANH_INITIAL_PASSWORD_LIFETIME", "")
+	c, err := g.resolve()
+	if d, perr := c.initialPasswordLifetime(); err != nil || perr != nil || d != 240*time.Hour {
+		t.Fatalf("from the file: %v %v %v", d, err, perr)
+	}
+	t.Setenv("DINHDANH_INITIAL_PASSWORD_LIFETIME", "480h")
+	c, _ = g.resolve()
+	if d, _ := c.initialPasswordLifetime(); d != 480*time.Hour {
+		t.Fatalf("the environment does not override the file: %v", d)
+	}
+	g.cfg.InitialPasswordLifetime = "72h"
+	c, _ = g.resolve()
+	if d, _ := c.initialPasswordLifetime(); d != 72*time.Hour {
+		t.Fatalf("the flag does not override the environment: %v", d)
+	}
+	g.cfg.InitialPasswordLifetime = "10m"
+	c, _ = g.resolve()
+	if _, err := c.initialPasswordLifetime(); err == nil {
+		t.Fatal("a lifetime under an hour accepted")
+	}
+	if (config{}).InitialPasswordLifetime != "" {
+		t.Fatal("unexpected default")
 	}
 }
 

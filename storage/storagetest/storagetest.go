@@ -136,6 +136,10 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"SessionClients", testSessionClients},
 		{"ConsentClaims", testConsentClaims},
 		{"Disclosures", testDisclosures},
+		{"SMSResetHold", testSMSResetHold},
+		{"RevokeAccountTokens", testRevokeAccountTokens},
+		{"Outbox", testOutbox},
+		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -40,6 +40,10 @@ type Options struct {
 	AuthCodeLifespan time.Duration
 	// ThrottlePolicy defaults to identity.DefaultThrottlePolicy.
 	ThrottlePolicy identity.ThrottlePolicy
+	// InitialPasswordLifetime defaults to 30 days.
+	InitialPasswordLifetime time.Duration
+	// Email delivers notices by e-mail; defaults to a log sender.
+	Email identity.EmailSender
 }
 
 // App is a running dinhdanh, minus the listener.
@@ -50,10 +54,16 @@ type App struct {
 	OTP      *identity.OTPService
 	TOTP     *identity.TOTPService
 	Provider *provider.Provider
-	SMS      identity.SMSSender
-	Secrets  Secrets
-	handler  http.Handler
-	log      *slog.Logger
+	// SMS delivers messages; requests never call it, they queue in Outbox.
+	SMS       identity.SMSSender
+	Outbox    *identity.Outbox
+	Assurance *identity.Assurance
+	Notifier  *identity.Notifier
+	Secrets   Secrets
+	handler   http.Handler
+	log       *slog.Logger
+	stop      context.CancelFunc
+	stopped   chan struct{}
 }
 
 // Secrets are the keys derived from the master key, one per purpose, so
@@ -66,6 +76,7 @@ type Secrets struct {
 	OTP           []byte
 	Throttle      []byte
 	TOTP          []byte
+	Outbox        []byte
 }
 
 // DeriveSecrets derives the per-purpose keys from the master key.
@@ -96,7 +107,10 @@ func DeriveSecrets(master []byte) (Secrets, error) {
 	if s.Throttle, err = d("throttle"); err != nil {
 		return s, err
 	}
-	s.TOTP, err = d("totp")
+	if s.TOTP, err = d("totp"); err != nil {
+		return s, err
+	}
+	s.Outbox, err = d("outbox")
 	return s, err
 }
 
@@ -151,6 +165,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	throttle := identity.NewThrottle(st, st, o.ThrottlePolicy, secrets.Throttle)
 	if a.Auth, err = identity.NewAuthenticator(identity.AuthenticatorConfig{
 		Accounts: st, Citizens: st, Throttle: throttle, Params: o.PasswordParams, MaxConcurrent: o.MaxConcurrentHashes, Now: o.Now,
+		InitialPasswordLifetime: o.InitialPasswordLifetime, Tokens: st,
 	}); err != nil {
 		return fail(err)
 	}
@@ -166,11 +181,21 @@ func New(ctx context.Context, o Options) (*App, error) {
 		devSMS = st
 	}
 
-	a.OTP = identity.NewOTPService(identity.OTPConfig{Store: st, Accounts: st, Citizens: st, SMS: a.SMS, Key: secrets.OTP, Now: o.Now})
+	if o.Email == nil {
+		o.Email = identity.NewLogEmailSender(o.Logger)
+	}
+	// Requests only queue messages (one insert, whether or not the ID
+	// number has an account); the worker started below delivers them.
+	if a.Outbox, err = identity.NewOutbox(identity.OutboxConfig{Store: st, Key: secrets.Outbox, SMS: a.SMS, Email: o.Email, Logger: o.Logger, Now: o.Now}); err != nil {
+		return fail(err)
+	}
+	a.OTP = identity.NewOTPService(identity.OTPConfig{Store: st, Accounts: st, Citizens: st, SMS: a.Outbox, Key: secrets.OTP, Now: o.Now})
 
 	if a.TOTP, err = identity.NewTOTPService(identity.TOTPConfig{Store: st, Key: secrets.TOTP, Issuer: "Định danh điện tử", Now: o.Now}); err != nil {
 		return fail(err)
 	}
+	a.Assurance = identity.NewAssurance(identity.AssuranceConfig{Accounts: st, Holds: st, TOTP: a.TOTP, Audit: st, Now: o.Now})
+	a.Notifier = identity.NewNotifier(st, st, a.Outbox, a.Outbox)
 
 	var pages *consentui.Handler
 	a.Provider, err = provider.New(provider.Config{
@@ -194,6 +219,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Auth:        a.Auth,
 		OTP:         a.OTP,
 		TOTP:        a.TOTP,
+		Assurance:   a.Assurance,
+		Notifier:    a.Notifier,
 		Throttle:    throttle,
 		Sessions:    st,
 		Reset:       a.Provider,
@@ -203,6 +230,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Secure:      a.Provider.SecureCookies(),
 		Logger:      o.Logger,
 		DevSMS:      devSMS,
+		Now:         o.Now,
 	})
 	if err != nil {
 		return fail(err)
@@ -215,11 +243,23 @@ func New(ctx context.Context, o Options) (*App, error) {
 		pages.ErrorPage(w, r, http.StatusNotFound, "not_found", "")
 	})
 	a.handler = withHSTS(a.Provider.SecureCookies(), withRecovery(o.Logger, withAccessLog(o.Logger, r)))
+	var runCtx context.Context
+	runCtx, a.stop = context.WithCancel(context.Background())
+	a.stopped = make(chan struct{})
+	go func() {
+		defer close(a.stopped)
+		a.Outbox.Run(runCtx)
+	}()
 	return a, nil
 }
 
 // Handler is the whole HTTP surface.
 func (a *App) Handler() http.Handler { return a.handler }
 
-// Close releases the database.
-func (a *App) Close() error { return a.Store.Close() }
+// Close stops the outbox worker (a message it held is leased and will be
+// delivered by another node or the next start) and releases the database.
+func (a *App) Close() error {
+	a.stop()
+	<-a.stopped
+	return a.Store.Close()
+}

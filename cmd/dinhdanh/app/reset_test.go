@@ -12,14 +12,13 @@ import (
 
 func TestPasswordResetBySMS(t *testing.T) {
 	e := newEnv(t)
-	sms := e.app.SMS.(*identity.LogSMSSender)
 
 	// An ID number without an account: the same answer, and no SMS.
 	b := newBrowser(t)
 	b.get(e.issuer + "/reset")
 	b.submit(e.issuer, "/reset", url.Values{"id_number": {"079304123456"}, "action": {"send"}})
 	sentUnknown := b.body
-	if len(sms.Recent()) != 0 {
+	if len(e.sentSMS()) != 0 {
 		t.Fatal("an SMS was sent for an ID number without an account")
 	}
 

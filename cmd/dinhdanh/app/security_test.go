@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -34,18 +35,38 @@ func withClock(c *clock) envOption { return func(o *app.Options) { o.Now = c.Now
 
 var sixDigits = regexp.MustCompile(`\b(\d{6})\b`)
 
+// sentSMS delivers what the outbox holds, then returns the messages the
+// log SMS sender got, newest first.
+func (e *env) sentSMS() []identity.SMSMessage {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+	defer cancel()
+	if err := e.app.Outbox.Drain(ctx); err != nil {
+		e.t.Fatalf("delivering the outbox: %v", err)
+	}
+	sms, ok := e.app.SMS.(*identity.LogSMSSender)
+	if !ok {
+		e.t.Fatal("not the log SMS sender")
+	}
+	return sms.Recent()
+}
+
 // lastCode reads the newest one-time code from the log SMS sender.
 func (e *env) lastCode() string {
 	e.t.Helper()
-	sms, ok := e.app.SMS.(*identity.LogSMSSender)
-	if !ok || len(sms.Recent()) == 0 {
+	sent := e.sentSMS()
+	if len(sent) == 0 {
 		e.t.Fatal("no SMS was sent")
 	}
-	m := sixDigits.FindStringSubmatch(sms.Recent()[0].Body)
-	if m == nil {
-		e.t.Fatalf("no code in the last SMS")
+	// The newest message with a code: notices may be delivered in the
+	// same batch, in any order.
+	for _, msg := range sent {
+		if m := sixDigits.FindStringSubmatch(msg.Body); m != nil {
+			return m[1]
+		}
 	}
-	return m[1]
+	e.t.Fatalf("no code in the SMS sent")
+	return ""
 }
 
 func (e *env) idTokenClaims(tok *oauth2.Token) (acr string, amr []string, authTime int64) {
