@@ -40,14 +40,14 @@ import (
 
 // maxAuthorizeParams bounds an authorization request, query and body
 // together: every request is stored while the citizen logs in.
-const maxAuthorizeParams = 8 << 10
+const maxAuthorizeParams = 24 << 10
 
 // paramLimits bound single parameters well below maxAuthorizeParams where
 // a longer value has no legitimate use.
 var paramLimits = map[string]int{
 	"client_id": 128, "response_type": 64, "response_mode": 32, "redirect_uri": 2048,
 	"scope": 1024, "state": 2048, "nonce": 1024, "prompt": 128, "max_age": 20,
-	"login_hint": 256, "ui_locales": 128, "acr_values": 512, "id_token_hint": 4096,
+	"login_hint": 256, "ui_locales": 128, "acr_values": 512, "id_token_hint": maxIDTokenHint,
 	"claims": 4096, "code_challenge": 43, "code_challenge_method": 8, "display": 16,
 	"request_uri": 256,
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 
 	"github.com/ory/fosite"
@@ -43,8 +44,29 @@ func checkTokenForm(form url.Values) error {
 	if !slices.Contains(supportedGrantTypes, gt) {
 		return fosite.ErrUnsupportedGrantType.WithHintf("The grant type is not one of %v.", supportedGrantTypes)
 	}
+	// RFC 6749 §5.2: a missing required parameter is invalid_request
+	// (§4.1.3, §6 make these REQUIRED). The verifier is checked before
+	// fosite runs, because fosite drops the PKCE session before it
+	// verifies: a request without one would burn the citizen's code for
+	// the real client (RFC 7636 §4.5, §4.1 shape).
+	for _, k := range requiredTokenParams[gt] {
+		if form.Get(k) == "" {
+			return fosite.ErrInvalidRequest.WithHintf("The parameter '%s' is missing.", k)
+		}
+	}
+	if gt == "authorization_code" && !codeVerifierShape.MatchString(form.Get("code_verifier")) {
+		return fosite.ErrInvalidRequest.WithHint("The code_verifier must be 43-128 characters of [A-Za-z0-9-._~].")
+	}
 	return nil
 }
+
+var requiredTokenParams = map[string][]string{
+	"authorization_code": {"code", "redirect_uri", "code_verifier"},
+	"refresh_token":      {"refresh_token"},
+}
+
+// codeVerifierShape is RFC 7636 §4.1: 43 to 128 unreserved characters.
+var codeVerifierShape = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 
 // checkTokenParam checks that a revocation or introspection request names
 // exactly one token (RFC 7009 §2.1, RFC 7662 §2.1: token is REQUIRED).

@@ -519,7 +519,7 @@ func TestMalformedAuthorizationRequestIsAPage(t *testing.T) {
 	params, _ := e.authParams()
 	b.get(e.issuer + "/oauth2/auth?" + params.Encode() + "&state=%zz")
 	noRedirect(t, b, http.StatusBadRequest)
-	b.get(e.issuer + "/oauth2/auth?" + params.Encode() + "&login_hint=" + strings.Repeat("0", 9<<10))
+	b.get(e.issuer + "/oauth2/auth?" + params.Encode() + "&login_hint=" + strings.Repeat("0", 25<<10))
 	noRedirect(t, b, http.StatusRequestURITooLong)
 	req, _ := http.NewRequest(http.MethodPost, e.issuer+"/oauth2/auth", strings.NewReader(params.Encode()))
 	req.Header.Set("Content-Type", "application/json")
