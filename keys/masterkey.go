@@ -107,6 +107,13 @@ func readMasterKeyFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}
+	// The key decrypts every signing key: a file left readable by others
+	// (an older version, a copy) is tightened to owner-only.
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			return nil, fmt.Errorf("keys: master key file %s is readable by others and cannot be tightened: %w", path, err)
+		}
+	}
 	return k, nil
 }
 

@@ -589,4 +589,15 @@ func TestDatabaseAndMasterKeyFilesArePrivate(t *testing.T) {
 	if got := mode(db); got != 0o600 {
 		t.Errorf("existing database left at %o after migrate", got)
 	}
+	// An existing master-key file left readable is tightened when loaded.
+	key := filepath.Join(dir, "dinhdanh.masterkey")
+	if err := os.Chmod(key, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.run("keys", "rotate"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got := mode(key); got != 0o600 {
+		t.Errorf("existing master key left at %o after loading", got)
+	}
 }
