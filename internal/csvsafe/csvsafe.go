@@ -13,8 +13,21 @@ import (
 // character, after any leading spaces or line breaks, is =, +, -, @, a tab
 // or a carriage return (OWASP CSV Injection), or their full-width forms,
 // which some spreadsheets accept for the same purpose. It gets a leading
-// single quote, which spreadsheets show as text and do not evaluate.
+// single quote, which spreadsheets show as text and do not evaluate. The
+// same holds after every ';': spreadsheets whose list separator is ';'
+// split an unquoted field there, and each part becomes a cell of its own.
 func Cell(s string) string {
+	if !strings.Contains(s, ";") {
+		return neutralise(s)
+	}
+	parts := strings.Split(s, ";")
+	for i, p := range parts {
+		parts[i] = neutralise(p)
+	}
+	return strings.Join(parts, ";")
+}
+
+func neutralise(s string) string {
 	rest := strings.TrimLeft(s, " \n")
 	if rest == "" {
 		return s
