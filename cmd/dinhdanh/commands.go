@@ -294,6 +294,29 @@ func accountsCommand(g *globalFlags) *cobra.Command {
 	return cmd
 }
 
+// parsePINArg reads an ID number given on the command line, saying what
+// is wrong with it (DOMAIN.md rules).
+func parsePINArg(arg string) (identity.PIN, error) {
+	pin, err := identity.ParsePIN(arg)
+	var pe *identity.PINError
+	if errors.As(err, &pe) {
+		return pin, errors.New("invalid ID number: " + pe.MessageEN())
+	}
+	return pin, err
+}
+
+// accountByPIN finds the account of an ID number for the registrar
+// commands; the number itself is never printed.
+func accountByPIN(ctx context.Context, st interface {
+	GetAccountByPIN(context.Context, string) (identity.Account, error)
+}, number string) (identity.Account, error) {
+	acc, err := st.GetAccountByPIN(ctx, number)
+	if errors.Is(err, identity.ErrNotFound) {
+		return acc, errors.New("no account for this ID number")
+	}
+	return acc, err
+}
+
 // unlockCommand is the registrar's manual unlock of an account locked
 // after repeated failed logins. The ID number is never printed: the
 // account is named by its internal id, as in the logs.
@@ -303,12 +326,8 @@ func unlockCommand(g *globalFlags) *cobra.Command {
 		Short: "Unlock an account locked after repeated failed logins",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pin, err := identity.ParsePIN(args[0])
+			pin, err := parsePINArg(args[0])
 			if err != nil {
-				var pe *identity.PINError
-				if errors.As(err, &pe) {
-					return errors.New("invalid ID number: " + pe.MessageEN())
-				}
 				return err
 			}
 			c, secrets, err := g.resolveWithSecrets()
@@ -321,11 +340,8 @@ func unlockCommand(g *globalFlags) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			acc, err := st.GetAccountByPIN(ctx, pin.Number)
-			switch {
-			case errors.Is(err, identity.ErrNotFound):
-				return errors.New("no account for this ID number")
-			case err != nil:
+			acc, err := accountByPIN(ctx, st, pin.Number)
+			if err != nil {
 				return err
 			}
 			throttle := identity.NewThrottle(st, st, identity.DefaultThrottlePolicy, secrets.Throttle)
@@ -450,12 +466,8 @@ func verifyCommand(g *globalFlags) *cobra.Command {
 		Short: "Record an in-person check: SMS counts again for level 2 after a reset by SMS",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pin, err := identity.ParsePIN(args[0])
+			pin, err := parsePINArg(args[0])
 			if err != nil {
-				var pe *identity.PINError
-				if errors.As(err, &pe) {
-					return errors.New("invalid ID number: " + pe.MessageEN())
-				}
 				return err
 			}
 			a, _, err := openApp(cmd.Context(), g, false)
@@ -464,11 +476,8 @@ func verifyCommand(g *globalFlags) *cobra.Command {
 			}
 			defer a.Close()
 			ctx := cmd.Context()
-			acc, err := a.Store.GetAccountByPIN(ctx, pin.Number)
-			switch {
-			case errors.Is(err, identity.ErrNotFound):
-				return errors.New("no account for this ID number")
-			case err != nil:
+			acc, err := accountByPIN(ctx, a.Store, pin.Number)
+			if err != nil {
 				return err
 			}
 			if removeApp {
@@ -499,9 +508,9 @@ func levelCommand(g *globalFlags) *cobra.Command {
 			if level != 1 && level != 2 {
 				return errors.New("--level must be 1 or 2")
 			}
-			pin, err := identity.ParsePIN(args[0])
+			pin, err := parsePINArg(args[0])
 			if err != nil {
-				return errors.New("invalid ID number")
+				return err
 			}
 			a, _, err := openApp(cmd.Context(), g, false)
 			if err != nil {
@@ -509,11 +518,8 @@ func levelCommand(g *globalFlags) *cobra.Command {
 			}
 			defer a.Close()
 			ctx := cmd.Context()
-			acc, err := a.Store.GetAccountByPIN(ctx, pin.Number)
-			switch {
-			case errors.Is(err, identity.ErrNotFound):
-				return errors.New("no account for this ID number")
-			case err != nil:
+			acc, err := accountByPIN(ctx, a.Store, pin.Number)
+			if err != nil {
 				return err
 			}
 			if err := a.Store.SetAccountLevel(ctx, acc.ID, identity.Level(level)); err != nil {
