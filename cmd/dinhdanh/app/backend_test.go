@@ -2,14 +2,12 @@ package app_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"testing"
 
 	"github.com/dinhdanh/dinhdanh/cmd/dinhdanh/app"
 	"github.com/dinhdanh/dinhdanh/storage"
+	"github.com/dinhdanh/dinhdanh/storage/storagetest"
 )
 
 // eachBackend runs a test against the provider on SQLite and, when
@@ -35,26 +33,7 @@ func onPostgres(t *testing.T, base string) envOption {
 		t.Fatalf("connecting to DINHDANH_TEST_DATABASE_URL: %v", err)
 	}
 	t.Cleanup(func() { _ = admin.Close() })
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	schema := "e2e_" + hex.EncodeToString(b)
-	if err := admin.DB().Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	// Registered before newEnv's cleanups, so it runs after the app closed.
-	t.Cleanup(func() {
-		if err := admin.DB().Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal("DINHDANH_TEST_DATABASE_URL is not a URL")
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	dsn := u.String()
+	dsn := storagetest.PostgresSchema(t, admin, base, "e2e_")
 	return func(o *app.Options) { o.DatabaseURL = dsn }
 }
 
