@@ -31,7 +31,10 @@ var templateFS embed.FS
 // Flow is what the pages need from the protocol side.
 type Flow interface {
 	Pending(r *http.Request, interactionID string) (provider.Pending, error)
-	LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int) error
+	// LoggedIn starts (or carries on) the browser's session; stepUpOf is the
+	// session a step-up completes ("" for a login). continued: the same
+	// citizen's session carried on.
+	LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int, stepUpOf string) (continued bool, err error)
 	Decide(r *http.Request, interactionID string, allow bool, claims []string) error
 	ConsentItems(r *http.Request, interactionID string) ([]provider.ConsentItem, error)
 	BrowserSession(r *http.Request) (identity.AuthSession, bool)
@@ -399,8 +402,9 @@ func localized(e identity.LocalizedError, lang string) string {
 	return e.MessageVI()
 }
 
-func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, lang, interaction, accountID string, amr []string, level int) {
-	if err := h.flow.LoggedIn(w, r, interaction, accountID, amr, level); err != nil {
+func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, lang, interaction, accountID string, amr []string, level int, stepUpOf string) {
+	continued, err := h.flow.LoggedIn(w, r, interaction, accountID, amr, level, stepUpOf)
+	if err != nil {
 		if errors.Is(err, identity.ErrNotFound) {
 			h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
 			return
@@ -409,10 +413,15 @@ func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, lang, in
 		h.renderError(w, r, lang, http.StatusInternalServerError, "server_error", "")
 		return
 	}
-	// A fresh CSRF cookie once authenticated: a token planted or read before
-	// login (cookie tossing, a shared computer) is useless after it (OWASP
-	// CSRF Prevention, "login CSRF"). Nothing below needs the old one.
-	h.newCSRFCookie(w)
+	// A fresh CSRF cookie once a citizen is authenticated in this browser:
+	// a token planted or read before login (cookie tossing, a shared
+	// computer) is useless after it (OWASP CSRF Prevention, "login CSRF").
+	// A re-authentication of the same citizen (step-up, max_age) keeps it:
+	// it was renewed when that session began, and the forms open in other
+	// tabs stay valid.
+	if !continued {
+		h.newCSRFCookie(w)
+	}
 	h.log.Info("login", "account", accountID, "level", level)
 	if interaction == "" {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)

@@ -26,7 +26,7 @@ func (h *Handler) afterPassword(w http.ResponseWriter, r *http.Request, lang, in
 		h.startOTP(w, r, lang, interaction, accountID, amr, "")
 		return
 	}
-	h.completeLogin(w, r, lang, interaction, accountID, amr, 1)
+	h.completeLogin(w, r, lang, interaction, accountID, amr, 1, "")
 }
 
 // startOTP shows the code page for the second factor that counts for
@@ -200,16 +200,10 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, "otp", v)
 		return
 	}
-	if t.StepUpOf != "" {
-		// A step-up's authentication is the session's password plus this
-		// code (OIDC Core §2 amr, RFC 8176 §2): only while that session is
-		// still this browser's. Logged out, expired or replaced by another
-		// login meanwhile, the password is no longer part of it.
-		if s, ok := h.flow.BrowserSession(r); !ok || s.ID != t.StepUpOf || s.AccountID != t.AccountID {
-			h.renderError(w, r, lang, http.StatusBadRequest, "interaction_expired", "")
-			return
-		}
-	}
+	// A step-up's authentication is the session's password plus this code
+	// (OIDC Core §2 amr, RFC 8176 §2): only while that session is still
+	// this browser's. LoggedIn checks it in the transaction that replaces
+	// the session, so a logout or another login meanwhile ends it here.
 	// RFC 8176 §2: a password and a one-time code are two factors; a code
 	// alone (passwordless login) is one.
 	level := 1
@@ -220,7 +214,7 @@ func (h *Handler) postOTP(w http.ResponseWriter, r *http.Request) {
 	}
 	amr := append(slices.Clone(t.AMR), methods...)
 	slices.Sort(amr)
-	h.completeLogin(w, r, lang, interaction, t.AccountID, slices.Compact(amr), level)
+	h.completeLogin(w, r, lang, interaction, t.AccountID, slices.Compact(amr), level, t.StepUpOf)
 }
 
 // stepUp handles a login page for a request that needs more than the

@@ -47,8 +47,18 @@ type ConsentStore interface {
 
 type SessionStore interface {
 	CreateAuthSession(ctx context.Context, s AuthSession) error
-	// GetAuthSession returns ErrNotFound for a missing or expired session.
+	// GetAuthSession returns ErrNotFound for a missing, expired or
+	// replaced session.
 	GetAuthSession(ctx context.Context, id string, now time.Time) (AuthSession, error)
+	// LookupAuthSession also returns a replaced row (Replaced set).
+	LookupAuthSession(ctx context.Context, id string, now time.Time) (AuthSession, error)
+	// ReplaceAuthSession marks a session replaced by a re-authentication,
+	// reporting whether it was live, and locks it until the caller's
+	// transaction ends; ErrNotFound once it has ended or expired.
+	ReplaceAuthSession(ctx context.Context, id string, at time.Time) (wasLive bool, err error)
+	// EndAuthSessions ends the session with its whole family (same account
+	// and SID) and returns the clients they logged in to, each once.
+	EndAuthSessions(ctx context.Context, s AuthSession) ([]string, error)
 	DeleteAuthSession(ctx context.Context, id string) error
 	// TouchAuthSession records use of a session (idle timeout).
 	TouchAuthSession(ctx context.Context, id string, at time.Time) error

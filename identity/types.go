@@ -206,6 +206,9 @@ type AuthSession struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time // absolute end
 	LastSeen  time.Time // for the idle timeout
+	// Replaced: a later login in the same browser took over; the row only
+	// ties a stale cookie to its session family (same account and SID).
+	Replaced bool
 }
 
 // Interaction is an authorization request waiting for the citizen to log in

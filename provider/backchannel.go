@@ -29,16 +29,11 @@ func (p *Provider) sid(sessionID string) string {
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18])
 }
 
-// notifyLogout sends a logout token to every client the ended session had
-// logged in to that registered a back-channel URI. Delivery runs in the
-// background with retries, so a slow relying party never holds up the
-// citizen's logout.
-func (p *Provider) notifyLogout(ctx context.Context, sess identity.AuthSession) {
-	clientIDs, err := p.store.ListSessionClients(ctx, sess.ID)
-	if err != nil {
-		p.cfg.Logger.Warn("listing the session's clients failed", "err", err)
-		return
-	}
+// notifyLogout sends a logout token to each of clientIDs (the clients the
+// ended session had logged in to, from EndAuthSessions) that registered a
+// back-channel URI. Delivery runs in the background with retries, so a
+// slow relying party never holds up the citizen's logout.
+func (p *Provider) notifyLogout(ctx context.Context, sess identity.AuthSession, clientIDs []string) {
 	for _, id := range clientIDs {
 		c, err := p.store.GetIdentityClient(ctx, id)
 		if err != nil || c.BackchannelLogoutURI == "" {

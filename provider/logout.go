@@ -43,8 +43,9 @@ func (p *Provider) handleLogout(w http.ResponseWriter, r *http.Request) {
 		p.cfg.ErrorPage(w, r, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
-	if _, ok := p.BrowserSession(r); !ok {
-		// Nobody to log out: still honour a valid redirect (§3).
+	if _, ok := p.cookieSession(r, p.cfg.Now()); !ok {
+		// Nobody to log out: still honour a valid redirect (§3). A cookie
+		// a later login in another tab replaced still names its session.
 		p.finishLogout(w, r, req)
 		return
 	}
@@ -96,7 +97,7 @@ func (p *Provider) ParseLogout(ctx context.Context, form url.Values, r *http.Req
 		}
 	}
 	if hintSub != "" && client.ID != "" {
-		if s, ok := p.BrowserSession(r); ok && p.subjectFor(&client, s.AccountID) == hintSub {
+		if s, ok := p.cookieSession(r, p.cfg.Now()); ok && p.subjectFor(&client, s.AccountID) == hintSub {
 			req.Confirmed = true
 		}
 	}
@@ -106,11 +107,14 @@ func (p *Provider) ParseLogout(ctx context.Context, form url.Values, r *http.Req
 // EndSession ends this browser's SSO session: the row and the cookie, and
 // tells the relying parties it logged in to.
 func (p *Provider) EndSession(w http.ResponseWriter, r *http.Request) error {
-	if sess, ok := p.BrowserSession(r); ok {
-		if err := p.store.DeleteAuthSession(r.Context(), sess.ID); err != nil && !errors.Is(err, identity.ErrNotFound) {
+	if sess, ok := p.cookieSession(r, p.cfg.Now()); ok {
+		// A replaced row (a stale cookie of a second tab) still ends its
+		// family: the browser logs out of the session it is part of.
+		clients, err := p.store.EndAuthSessions(r.Context(), sess)
+		if err != nil {
 			return err
 		}
-		p.notifyLogout(r.Context(), sess)
+		p.notifyLogout(r.Context(), sess, clients)
 	}
 	p.cookies.Clear(w, CookieSession)
 	return nil
@@ -125,10 +129,11 @@ func (p *Provider) EndAccountSession(ctx context.Context, accountID, sessionID s
 	}
 	for _, s := range sessions {
 		if s.ID == sessionID {
-			if err := p.store.DeleteAccountSession(ctx, accountID, sessionID); err != nil {
+			clients, err := p.store.EndAuthSessions(ctx, s)
+			if err != nil {
 				return err
 			}
-			p.notifyLogout(ctx, s)
+			p.notifyLogout(ctx, s, clients)
 			return nil
 		}
 	}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -90,8 +91,9 @@ func (p *Provider) currentSession(r *http.Request, now time.Time) (identity.Auth
 	if now.Sub(s.LastSeen) > p.cfg.SessionIdle {
 		// Idle too long: the session ends (issue 3; absolute end in
 		// ExpiresAt).
-		_ = p.store.DeleteAuthSession(r.Context(), s.ID)
-		p.notifyLogout(r.Context(), s)
+		if clients, err := p.store.EndAuthSessions(r.Context(), s); err == nil {
+			p.notifyLogout(r.Context(), s, clients)
+		}
 		return identity.AuthSession{}, identity.ErrNotFound
 	}
 	if now.Sub(s.LastSeen) > time.Minute {
@@ -110,46 +112,63 @@ func (p *Provider) BrowserSession(r *http.Request) (identity.AuthSession, bool) 
 // LoggedIn completes the login step: it starts the SSO session, sets its
 // cookie and marks the interaction. interactionID may be empty for a
 // login that is not part of an authorization request. amr and level are
-// what this authentication proved: a step-up passes the session's
-// password with the code just entered, one authentication in two steps
-// (consent-ui binds it to the session it steps up).
+// what this authentication proved. stepUpOf is set for a step-up: the
+// session whose password amr carries (consent-ui checked it when the code
+// was entered); it must still be live here, inside the transaction, or
+// the login fails with ErrNotFound, so a logout racing the code never
+// leaves a level-2 session behind.
 //
 // Every login gets a new cookie value and row (no session fixation, ASVS
 // 3.2.1). When the citizen of the browser's session re-authenticates
-// (step-up, prompt=login, max_age), the new row keeps the session's sid,
-// so relying parties that got it before still get their logout token
-// (Back-Channel Logout 1.0 §2.1: one sid per session at the OP), and its
-// creation and absolute end: re-authenticating never extends a session's
-// lifetime (ASVS 3.3.2). Another citizen gets a new session and sid, and
-// the previous session is logged out everywhere.
-func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int) (err error) {
+// (step-up, prompt=login, max_age), the old row is marked replaced and the
+// new one keeps the session's sid, so relying parties that got it before
+// still get their logout token (Back-Channel Logout 1.0 §2.1: one sid per
+// session at the OP), and its creation and absolute end: re-authenticating
+// never extends a session's lifetime (ASVS 3.3.2). A login that raced
+// another in a second tab carries the replaced row's cookie and joins the
+// same family; a logout ends the whole family. Another citizen gets a new
+// session and sid, and the previous family is logged out everywhere.
+//
+// continued reports that the browser's session carried on (same citizen).
+func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionID, accountID string, amr []string, level int, stepUpOf string) (continued bool, err error) {
 	ctx := r.Context()
 	now := p.cfg.Now()
-	prev, hadPrev := p.BrowserSession(r)
+	prev, hadPrev := p.cookieSession(r, now)
 
-	// One transaction: the old row's end, the new row and its relying
-	// parties happen together or not at all.
+	// One transaction: the old row's end, the new row and the interaction
+	// happen together or not at all.
 	txCtx, err := p.store.BeginTX(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() {
 		if err != nil {
 			_ = p.store.Rollback(txCtx)
 		}
 	}()
+	wasLive := false
 	if hadPrev {
-		// Deleted first: of two logins racing in one browser, or a login
-		// racing a logout, only one carries the session on; the other
-		// finds it gone (already ended and notified) and starts afresh.
-		switch err := p.store.DeleteAuthSession(txCtx, prev.ID); {
+		// Marked first, under the row's lock: of two logins racing in one
+		// browser only one finds it live, and a logout racing this login
+		// either ends the family before (the row is gone: a fresh session)
+		// or after (and sees the new row).
+		switch wasLive, err = p.store.ReplaceAuthSession(txCtx, prev.ID, now); {
 		case errors.Is(err, identity.ErrNotFound):
 			hadPrev = false
 		case err != nil:
-			return err
+			return false, err
 		}
 	}
+	if stepUpOf != "" && (!hadPrev || !wasLive || prev.ID != stepUpOf || prev.AccountID != accountID) {
+		return false, fmt.Errorf("provider: the session this step-up completes has ended: %w", identity.ErrNotFound)
+	}
 	same := hadPrev && prev.AccountID == accountID
+	var endedClients []string
+	if hadPrev && !same {
+		if endedClients, err = p.store.EndAuthSessions(txCtx, prev); err != nil {
+			return false, err
+		}
+	}
 	value := randomToken()
 	sess := identity.AuthSession{
 		ID:        hashToken(value),
@@ -166,40 +185,57 @@ func (p *Provider) LoggedIn(w http.ResponseWriter, r *http.Request, interactionI
 		sess.SID, sess.CreatedAt, sess.ExpiresAt = p.sidOf(prev), prev.CreatedAt, prev.ExpiresAt
 	}
 	if err := p.store.CreateAuthSession(txCtx, sess); err != nil {
-		return err
+		return false, err
 	}
-	if same {
-		// The relying parties of the old row stay attached, so the logout
-		// reaches each of them once, with the sid it was given.
+	if same && prev.SID == "" {
+		// A row from before sids is its own family: its relying parties
+		// move to the new row, so the logout reaches each of them once.
 		clients, err := p.store.ListSessionClients(txCtx, prev.ID)
 		if err != nil {
-			return err
+			return false, err
 		}
 		for _, c := range clients {
 			if err := p.store.AddSessionClient(txCtx, sess.ID, c, now); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
 	if interactionID != "" {
 		it, err := p.boundInteraction(r.WithContext(txCtx), interactionID)
 		if err != nil {
-			return err
+			return false, err
 		}
 		it.AccountID = accountID
 		it.AuthTime = sess.AuthTime
 		if err := p.store.UpdateInteraction(txCtx, it); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := p.store.Commit(txCtx); err != nil {
-		return err
+		return false, err
 	}
 	if hadPrev && !same {
-		p.notifyLogout(ctx, prev) // another citizen on this browser
+		p.notifyLogout(ctx, prev, endedClients) // another citizen on this browser
 	}
 	p.cookies.Set(w, CookieSession, value, sess.ExpiresAt)
-	return nil
+	return same, nil
+}
+
+// cookieSession is the row the browser's session cookie names, live or
+// replaced by a later login (a second tab's), unless it has idled out.
+func (p *Provider) cookieSession(r *http.Request, now time.Time) (identity.AuthSession, bool) {
+	if s, err := p.currentSession(r, now); err == nil {
+		return s, true
+	}
+	v := p.cookies.Get(r, CookieSession)
+	if v == "" {
+		return identity.AuthSession{}, false
+	}
+	s, err := p.store.LookupAuthSession(r.Context(), hashToken(v), now)
+	if err != nil || !s.Replaced {
+		return identity.AuthSession{}, false
+	}
+	return s, true
 }
 
 // sidOf is the sid a session gives relying parties; rows from before the

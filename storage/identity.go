@@ -253,11 +253,11 @@ func (s *Store) CreateAuthSession(ctx context.Context, a identity.AuthSession) e
 	return domainErr("session", err)
 }
 
-// GetAuthSession returns ErrNotFound for a missing session, or one that
-// has expired at now.
+// GetAuthSession returns ErrNotFound for a missing session, one that
+// has expired at now, or one a later login replaced.
 func (s *Store) GetAuthSession(ctx context.Context, id string, now time.Time) (identity.AuthSession, error) {
 	var r authSessionRow
-	if err := s.reader(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+	if err := s.reader(ctx).Where("id = ? AND replaced_at IS NULL", id).Take(&r).Error; err != nil {
 		return identity.AuthSession{}, domainErr("session", err)
 	}
 	if !now.Before(r.ExpiresAt) {

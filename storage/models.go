@@ -304,6 +304,9 @@ type authSessionRow struct {
 	CreatedAt time.Time  `gorm:"autoCreateTime:false"`
 	ExpiresAt time.Time
 	LastSeen  *time.Time `gorm:"column:last_seen_at"`
+	// ReplacedAt is set when a re-authentication in the same browser
+	// replaced the row (sessionFamilyMigration).
+	ReplacedAt *time.Time `gorm:"column:replaced_at"`
 }
 
 func (authSessionRow) TableName() string { return "auth_sessions" }
@@ -311,7 +314,7 @@ func (authSessionRow) TableName() string { return "auth_sessions" }
 func (r authSessionRow) domain() identity.AuthSession {
 	return identity.AuthSession{
 		ID: r.ID, AccountID: r.AccountID, SID: r.SID, AuthTime: r.AuthTime.UTC(), ACR: r.ACR, AMR: r.AMR,
-		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), LastSeen: lastSeen(r),
+		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), LastSeen: lastSeen(r), Replaced: r.ReplacedAt != nil,
 	}
 }
 

@@ -156,15 +156,22 @@ func (s *Store) DeleteTOTP(ctx context.Context, accountID string) error {
 	})
 }
 
-// ListAuthSessions returns an account's live sessions, newest first.
+// ListAuthSessions returns an account's live sessions, newest first, one
+// per browser session: of live rows sharing a sid (two logins that raced
+// in two tabs) only the latest.
 func (s *Store) ListAuthSessions(ctx context.Context, accountID string, now time.Time) ([]identity.AuthSession, error) {
 	var rows []authSessionRow
-	if err := s.reader(ctx).Where("account_id = ? AND expires_at > ?", accountID, now.UTC()).Order("created_at DESC").Find(&rows).Error; err != nil {
+	if err := s.reader(ctx).Where("account_id = ? AND expires_at > ? AND replaced_at IS NULL", accountID, now.UTC()).Order("created_at DESC, auth_time DESC, id").Find(&rows).Error; err != nil {
 		return nil, maybeErr("auth sessions", err)
 	}
-	out := make([]identity.AuthSession, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
+	out := make([]identity.AuthSession, 0, len(rows))
+	seen := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		if r.SID != "" && seen[r.SID] {
+			continue
+		}
+		seen[r.SID] = true
+		out = append(out, r.domain())
 	}
 	return out, nil
 }

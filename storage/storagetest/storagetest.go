@@ -134,6 +134,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"TOTP", testTOTPStore},
 		{"AccountSessions", testAccountSessions},
 		{"SessionClients", testSessionClients},
+		{"SessionFamily", testSessionFamily},
 		{"ConsentClaims", testConsentClaims},
 		{"Disclosures", testDisclosures},
 		{"SMSResetHold", testSMSResetHold},

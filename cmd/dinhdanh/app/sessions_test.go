@@ -322,8 +322,9 @@ func TestAnotherCitizenOnTheBrowserGetsANewSID(t *testing.T) {
 	})
 }
 
-// Two logins racing in one browser (two tabs): at most one carries the
-// session's sid on; the other starts a session of its own.
+// Logins racing in one browser (several tabs, one cookie): all stay in
+// the browser's one session (its sid), listed once, and one logout from
+// any tab ends every row of it.
 func TestRacingReauthenticationsCarryTheSIDOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend envOption) {
 		e := newEnv(t, backend)
@@ -371,8 +372,13 @@ func TestRacingReauthenticationsCarryTheSIDOnce(t *testing.T) {
 				carried++
 			}
 		}
-		if carried > 1 {
-			t.Errorf("%d live sessions share the sid %q", carried, sid)
+		if carried != 1 || len(list) != 1 {
+			t.Fatalf("after racing logins: %d sessions listed, %d with the sid %q", len(list), carried, sid)
+		}
+		last := pages[tabs-1]
+		last.get(e.issuer + "/oauth2/logout?" + url.Values{"id_token_hint": {tok.Extra("id_token").(string)}}.Encode())
+		if n := e.liveSessions(t); n != 0 {
+			t.Errorf("%d sessions outlived the logout", n)
 		}
 	})
 }
