@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -12,17 +11,6 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/provider"
 )
-
-// sessionCookie is the browser's SSO session cookie value.
-func (e *env) sessionCookie(b *browser) *http.Cookie {
-	hostURL, _ := url.Parse(e.issuer)
-	for _, c := range b.client.Jar.Cookies(hostURL) {
-		if c.Name == "dd_session" {
-			return c
-		}
-	}
-	return nil
-}
 
 // tabOf is a second tab of b: the same cookies as b has now (cookie jars
 // are per browser, so each tab's response overwrites the other's).
