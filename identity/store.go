@@ -59,14 +59,10 @@ type SessionStore interface {
 	// EndAuthSessions ends the session with its whole family (same account
 	// and SID) and returns the clients they logged in to, each once.
 	EndAuthSessions(ctx context.Context, s AuthSession) ([]string, error)
-	DeleteAuthSession(ctx context.Context, id string) error
 	// TouchAuthSession records use of a session (idle timeout).
 	TouchAuthSession(ctx context.Context, id string, at time.Time) error
 	// ListAuthSessions returns an account's live sessions, newest first.
 	ListAuthSessions(ctx context.Context, accountID string, now time.Time) ([]AuthSession, error)
-	// DeleteAccountSession ends one session of the account (ErrNotFound
-	// for a session of another account).
-	DeleteAccountSession(ctx context.Context, accountID, sessionID string) error
 }
 
 type InteractionStore interface {

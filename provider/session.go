@@ -113,10 +113,10 @@ func (p *Provider) BrowserSession(r *http.Request) (identity.AuthSession, bool) 
 // cookie and marks the interaction. interactionID may be empty for a
 // login that is not part of an authorization request. amr and level are
 // what this authentication proved. stepUpOf is set for a step-up: the
-// session whose password amr carries (consent-ui checked it when the code
-// was entered); it must still be live here, inside the transaction, or
-// the login fails with ErrNotFound, so a logout racing the code never
-// leaves a level-2 session behind.
+// session whose password amr carries. It must still be this browser's
+// live session here, under its row lock in the transaction that replaces
+// it, or the login fails with ErrNotFound: a logout or another login
+// racing the code never leaves a level-2 session behind.
 //
 // Every login gets a new cookie value and row (no session fixation, ASVS
 // 3.2.1). When the citizen of the browser's session re-authenticates

@@ -266,10 +266,6 @@ func (s *Store) GetAuthSession(ctx context.Context, id string, now time.Time) (i
 	return r.domain(), nil
 }
 
-func (s *Store) DeleteAuthSession(ctx context.Context, id string) error {
-	return deleted("session", s.conn(ctx).Where("id = ?", id).Delete(&authSessionRow{}))
-}
-
 func (s *Store) CreateInteraction(ctx context.Context, i identity.Interaction) error {
 	r := toInteractionRow(i)
 	if r.CreatedAt.IsZero() {

@@ -83,7 +83,7 @@ func (s *Store) EndAuthSessions(ctx context.Context, sess identity.AuthSession) 
 		family := func() *gorm.DB {
 			q := tx.Model(&authSessionRow{})
 			if sess.SID == "" {
-				return q.Where("id = ?", sess.ID) // a row from before sids
+				return q.Where("id = ? AND account_id = ?", sess.ID, sess.AccountID) // a row from before sids
 			}
 			return q.Where("account_id = ? AND sid = ?", sess.AccountID, sess.SID)
 		}

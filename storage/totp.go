@@ -175,16 +175,3 @@ func (s *Store) ListAuthSessions(ctx context.Context, accountID string, now time
 	}
 	return out, nil
 }
-
-// DeleteAccountSession ends one session of an account; a session of
-// another account is not found.
-func (s *Store) DeleteAccountSession(ctx context.Context, accountID, sessionID string) error {
-	res := s.conn(ctx).Where("id = ? AND account_id = ?", sessionID, accountID).Delete(&authSessionRow{})
-	if res.Error != nil {
-		return maybeErr("auth session", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return notFound("auth session")
-	}
-	return nil
-}

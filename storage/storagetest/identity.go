@@ -341,14 +341,14 @@ func testAuthSessions(t *testing.T, e *env) {
 	if err := e.s.CreateAuthSession(e.ctx, bad); !errors.Is(err, identity.ErrNotFound) {
 		t.Fatalf("session for unknown account: err = %v", err)
 	}
-	if err := e.s.DeleteAuthSession(e.ctx, s.ID); err != nil {
+	if _, err := e.s.EndAuthSessions(e.ctx, s); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.s.GetAuthSession(e.ctx, s.ID, start); !errors.Is(err, identity.ErrNotFound) {
-		t.Fatalf("deleted session: err = %v", err)
+		t.Fatalf("ended session: err = %v", err)
 	}
-	if err := e.s.DeleteAuthSession(e.ctx, s.ID); !errors.Is(err, identity.ErrNotFound) {
-		t.Fatalf("delete again: err = %v", err)
+	if clients, err := e.s.EndAuthSessions(e.ctx, s); err != nil || len(clients) != 0 {
+		t.Fatalf("end again: %v, %v", clients, err)
 	}
 }
 

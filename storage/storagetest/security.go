@@ -237,10 +237,13 @@ func testAccountSessions(t *testing.T, e *env) {
 	if err != nil || len(got) != 2 || got[0].ID != "s-new" || got[1].ID != "s-old" {
 		t.Fatalf("ListAuthSessions = %+v, %v", got, err)
 	}
-	if err := e.s.DeleteAccountSession(e.ctx, a.ID, "s-other"); !errors.Is(err, identity.ErrNotFound) {
+	if _, err := e.s.EndAuthSessions(e.ctx, identity.AuthSession{ID: "s-other", AccountID: a.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.GetAuthSession(e.ctx, "s-other", start.Add(time.Second)); err != nil {
 		t.Fatalf("ended another account's session: %v", err)
 	}
-	if err := e.s.DeleteAccountSession(e.ctx, a.ID, "s-old"); err != nil {
+	if _, err := e.s.EndAuthSessions(e.ctx, identity.AuthSession{ID: "s-old", AccountID: a.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := e.s.ListAuthSessions(e.ctx, a.ID, start.Add(time.Second)); len(got) != 1 {

@@ -21,6 +21,25 @@ func (e *env) tabOf(b *browser) *browser {
 	return tab
 }
 
+// stepUpPage logs a new browser in at level 1, then opens a level-2
+// request: the code page of a step-up, its code sent. It returns the
+// browser, the level-1 ID token and the code.
+func (e *env) stepUpPage(t *testing.T) (b *browser, idToken, code string) {
+	t.Helper()
+	b = newBrowser(t)
+	u, ar := e.authURL()
+	tok, err := e.exchange(e.login(b, u, newPassword).Get("code"), ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ = e.authURL(oauth2.SetAuthURLParam("acr_values", "urn:vn:eid:loa:2"))
+	b.get(u)
+	if !strings.Contains(b.body, `name="otp"`) {
+		t.Fatalf("not a step-up:\n%s", b.body)
+	}
+	return b, tok.Extra("id_token").(string), e.lastCode()
+}
+
 func (e *env) liveSessions(t *testing.T) int {
 	t.Helper()
 	acc, err := e.app.Store.GetAccountByPIN(e.ctx, testPIN)
@@ -116,24 +135,13 @@ func TestStepUpRacingLogoutLeavesNoSession(t *testing.T) {
 		e.fullLogin() // the first login's password change, once
 		others := e.liveSessions(t)
 		for i := range 4 {
-			b := newBrowser(t)
-			u, ar := e.authURL()
-			tok, err := e.exchange(e.login(b, u, newPassword).Get("code"), ar)
-			if err != nil {
-				t.Fatal(err)
-			}
-			u, _ = e.authURL(oauth2.SetAuthURLParam("acr_values", "urn:vn:eid:loa:2"))
-			b.get(u)
-			if !strings.Contains(b.body, `name="otp"`) {
-				t.Fatalf("not a step-up:\n%s", b.body)
-			}
-			code := e.lastCode()
+			b, idToken, code := e.stepUpPage(t)
 			logoutTab := e.tabOf(b)
 			var wg sync.WaitGroup
 			wg.Add(2)
 			go func() {
 				defer wg.Done()
-				logoutTab.get(e.issuer + "/oauth2/logout?" + url.Values{"id_token_hint": {tok.Extra("id_token").(string)}}.Encode())
+				logoutTab.get(e.issuer + "/oauth2/logout?" + url.Values{"id_token_hint": {idToken}}.Encode())
 			}()
 			go func() {
 				defer wg.Done()

@@ -252,19 +252,9 @@ func TestStepUpNeedsTheSessionItStepsUp(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := newBrowser(t)
-			u, ar := e.authURL()
-			tok, err := e.exchange(e.login(b, u, newPassword).Get("code"), ar)
-			if err != nil {
-				t.Fatal(err)
-			}
-			u, _ = e.authURL(oauth2.SetAuthURLParam("acr_values", "urn:vn:eid:loa:2"))
-			b.get(u)
-			if !strings.Contains(b.body, `name="otp"`) {
-				t.Fatalf("not a step-up:\n%s", b.body)
-			}
-			otpPage, code := b.body, e.lastCode()
-			tc.between(b, tok.Extra("id_token").(string))
+			b, idToken, code := e.stepUpPage(t)
+			otpPage := b.body
+			tc.between(b, idToken)
 			b.body = otpPage // the code page, still open in a tab
 			b.submit(e.issuer, "/otp", url.Values{"otp": {code}, "action": {"verify"}})
 			// Logged out: refused here (400). Another citizen's login has also
@@ -272,7 +262,7 @@ func TestStepUpNeedsTheSessionItStepsUp(t *testing.T) {
 			if b.last.StatusCode != http.StatusBadRequest && (tc.name == "logged out" || b.last.StatusCode != http.StatusForbidden) {
 				t.Fatalf("the code completed a step-up of a session that is gone: %d %s", b.last.StatusCode, b.last.Header.Get("Location"))
 			}
-			u, _ = e.authURL(oauth2.SetAuthURLParam("acr_values", "urn:vn:eid:loa:2"), oauth2.SetAuthURLParam("prompt", "none"))
+			u, _ := e.authURL(oauth2.SetAuthURLParam("acr_values", "urn:vn:eid:loa:2"), oauth2.SetAuthURLParam("prompt", "none"))
 			b.get(u)
 			if q := b.callback(); q.Get("code") != "" {
 				t.Error("the browser has a level-2 session")
