@@ -26,7 +26,7 @@ type Client struct {
 	Scopes                  []string
 	Audience                []string
 	SubjectType             string
-	TokenEndpointAuthMethod string // client_secret_basic, client_secret_post or none
+	TokenEndpointAuthMethod string // client_secret_basic, client_secret_post, private_key_jwt or none
 	JWKSURI                 string
 	LogoURI                 string
 	Purpose                 string
@@ -40,6 +40,9 @@ type Client struct {
 	// logged in to this client ends (Back-Channel Logout 1.0 §2.2).
 	BackchannelLogoutURI string
 	CreatedAt            time.Time
+	// Metadata holds the keys, response-signing and encryption settings
+	// and other registration metadata of issue 12 (client_metadata.go).
+	Metadata ClientMetadata
 }
 
 var (

@@ -131,6 +131,7 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"LoginAttempts", testLoginAttempts},
 		{"AuditLog", testAuditLog},
 		{"ClientMinLevel", testClientMinLevel},
+		{"ClientMetadata", testClientMetadata},
 		{"TOTP", testTOTPStore},
 		{"AccountSessions", testAccountSessions},
 		{"SessionClients", testSessionClients},
