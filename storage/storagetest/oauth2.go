@@ -604,4 +604,3 @@ func testTransactions(t *testing.T, e *env) {
 		t.Fatal("Commit without a transaction succeeded")
 	}
 }
-
