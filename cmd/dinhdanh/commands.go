@@ -15,6 +15,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/identity"
 	"github.com/dinhdanh/dinhdanh/keys"
 	"github.com/dinhdanh/dinhdanh/provider"
+	"github.com/dinhdanh/dinhdanh/storage"
 )
 
 // smsSender returns the configured SMS sender.
@@ -126,10 +127,22 @@ func maintain(ctx context.Context, a *app.App) {
 				log.Warn("reloading signing keys failed", "err", err)
 			}
 		case <-purge.C:
-			if n, err := a.Store.DeleteExpired(ctx, time.Now()); err != nil {
-				log.Warn("purging expired records failed", "err", err)
-			} else if n > 0 {
-				log.Info("purged expired records", "count", n)
+			// Interim until the jobs/ janitor is wired: bounded batches,
+			// an hour after expiry; never the disclosure log or audit
+			// events; sessions are left to end with back-channel logout.
+			for _, kind := range storage.PurgeKinds() {
+				if kind == storage.PurgeDisclosures || kind == storage.PurgeAuditEvents {
+					continue
+				}
+				for range 100 {
+					n, err := a.Store.PurgeExpired(ctx, kind, time.Now().Add(-time.Hour), 500)
+					if err != nil {
+						log.Warn("purging expired records failed", "kind", kind, "err", err)
+					}
+					if err != nil || n < 500 {
+						break
+					}
+				}
 			}
 		}
 	}
