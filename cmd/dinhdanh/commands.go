@@ -129,7 +129,16 @@ func maintain(ctx context.Context, a *app.App) {
 		case <-purge.C:
 			// Interim until the jobs/ janitor is wired: bounded batches,
 			// an hour after expiry; never the disclosure log or audit
-			// events; sessions are left to end with back-channel logout.
+			// events; sessions end through the provider, with back-channel logout.
+			for range 100 {
+				n, err := a.Provider.EndExpiredSessions(ctx, 500)
+				if err != nil {
+					log.Warn("ending expired sessions failed", "err", err)
+				}
+				if err != nil || n < 500 {
+					break
+				}
+			}
 			for _, kind := range storage.PurgeKinds() {
 				if kind == storage.PurgeDisclosures || kind == storage.PurgeAuditEvents {
 					continue
