@@ -115,8 +115,12 @@ func BuildClient(spec ClientSpec, secretKey []byte, now time.Time) (identity.Cli
 	if interactive && !slices.Contains(c.Scopes, "openid") {
 		return c, "", fmt.Errorf("client %s: an interactive client needs the openid scope", c.ID)
 	}
+	device := slices.Contains(c.GrantTypes, GrantTypeDeviceCode)
+	if c.DeviceLevel2 && !device {
+		return c, "", fmt.Errorf("client %s: --device-level2 needs the %s grant", c.ID, GrantTypeDeviceCode)
+	}
 	for _, s := range c.Scopes {
-		if !identity.IsSupportedScope(s) && interactive {
+		if !identity.IsSupportedScope(s) && (interactive || device) {
 			return c, "", fmt.Errorf("scope %q is not in the claims catalog", s)
 		}
 	}

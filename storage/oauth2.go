@@ -495,7 +495,8 @@ func (s *Store) DeletePARSession(ctx context.Context, requestURI string) error {
 }
 
 // DeleteExpired purges what expired at or before now: codes, tokens,
-// PKCE/OIDC/PAR requests, used jtis, interactions and browser sessions. It
+// PKCE/OIDC/PAR requests, used jtis, interactions, browser sessions and
+// device authorizations. It
 // returns how many rows it removed. Each table is one statement, so a
 // large purge does not hold one long transaction.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
@@ -503,7 +504,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	var total int64
 	for _, m := range []any{
 		&authorizeCodeRow{}, &accessTokenRow{}, &refreshTokenRow{}, &pkceRow{},
-		&oidcRow{}, &parRow{}, &jtiRow{}, &interactionRow{}, &authSessionRow{},
+		&oidcRow{}, &parRow{}, &jtiRow{}, &interactionRow{}, &authSessionRow{}, &deviceRow{},
 	} {
 		res := db.Where("expires_at <= ?", now.UTC()).Delete(m)
 		if res.Error != nil {
