@@ -160,7 +160,12 @@ func TestDeviceGrantEndToEnd(t *testing.T) {
 		if res.tok.RefreshToken == "" {
 			t.Error("offline_access granted but no refresh token")
 		}
-		info := e.userinfo(res.tok)
+		refreshed, err := rp.TokenSource(e.ctx, &oauth2.Token{RefreshToken: res.tok.RefreshToken}).Token()
+		if err != nil || refreshed.AccessToken == "" {
+			t.Fatalf("refreshing the device's token: %v", err)
+		}
+		// The refresh revoked the first access token; the new one works.
+		info := e.userinfo(refreshed)
 		if info["sub"] != idt.Subject || info["name"] != "Nguyễn Văn An" {
 			t.Errorf("userinfo: %v", info)
 		}
@@ -323,6 +328,14 @@ func TestDeviceGrantRefusals(t *testing.T) {
 	resp.Body.Close()
 	if body.Error != "unauthorized_client" {
 		t.Errorf("exam portal redeeming a device code: %q", body.Error)
+	}
+
+	// An authorization request cannot pose as a device request: the
+	// internal keys are dropped and the code goes to the relying party.
+	u, _ := e.authURL()
+	q := e.login(newBrowser(t), u+"&vn_device="+url.QueryEscape(da.DeviceCode)+"&vn_device_confirmed=x", testPassword)
+	if q.Get("code") == "" {
+		t.Errorf("an authorization request with vn_device did not end at the relying party: %v", q)
 	}
 
 	// With the client option, level-2 documents may be asked for.
