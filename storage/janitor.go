@@ -122,6 +122,7 @@ const (
 	PurgeDevSMS         = "dev_sms"
 	PurgeDisclosures    = "disclosures"
 	PurgeAuditEvents    = "audit_events"
+	PurgeDeviceAuths    = "device_authorizations"
 )
 
 type purgeTarget struct {
@@ -148,13 +149,15 @@ var purgeTargets = map[string]purgeTarget{
 	PurgeDevSMS:       {"dev_sms", "id", "sent_at < ?"},
 	PurgeDisclosures:  {"disclosures", "id", "at < ?"},
 	PurgeAuditEvents:  {"audit_events", "id", "at < ?"},
+	// Expired device requests free their user codes (RFC 8628 §6.1).
+	PurgeDeviceAuths: {"device_authorizations", "id", "expires_at < ?"},
 }
 
 // PurgeKinds lists every kind PurgeExpired accepts.
 func PurgeKinds() []string {
 	return []string{PurgeAuthorizeCodes, PurgeAccessTokens, PurgeRefreshTokens, PurgePKCE, PurgeOIDC, PurgePAR,
 		PurgeUsedJTIs, PurgeInteractions, PurgeOTPs, PurgeLoginAttempts, PurgeFailedOutbox, PurgeDevSMS,
-		PurgeDisclosures, PurgeAuditEvents}
+		PurgeDisclosures, PurgeAuditEvents, PurgeDeviceAuths}
 }
 
 // PurgeExpired deletes at most limit rows of kind dated before before, in

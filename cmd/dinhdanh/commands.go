@@ -430,6 +430,7 @@ func clientsCommand(g *globalFlags) *cobra.Command {
 	f.StringVar(&spec.Purpose, "purpose", "", "stated purpose, shown on the consent page")
 	f.StringVar(&spec.BackchannelLogoutURI, "backchannel-logout-uri", "", "where logout tokens are POSTed when a citizen's session ends")
 	f.BoolVar(&spec.AllowOTPLogin, "allow-otp-login", false, "let citizens log in with ID number and an SMS code alone (level 1)")
+	f.BoolVar(&spec.DeviceLevel2, "device-level2", false, "let the device grant ("+provider.GrantTypeDeviceCode+") reach level-2 documents")
 	f.IntVar(&spec.MinLevel, "min-level", 0, "least authentication level for every login: 1 (password) or 2 (password and a code)")
 	_ = create.MarkFlagRequired("id")
 	_ = create.MarkFlagRequired("name")

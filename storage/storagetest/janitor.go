@@ -124,12 +124,22 @@ func testPurgeExpired(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 
+	// A device request that expired, one still open.
+	for i, at := range []time.Time{start, start.Add(time.Hour)} {
+		d := newDevice(fmt.Sprint("dev-", i), fmt.Sprint("dh-", i), fmt.Sprint("uh-", i), at)
+		d.ClientID = c.ID
+		if err := e.s.CreateDeviceAuthorization(e.ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	cut := start.Add(30 * time.Minute)
 	want := map[string]int{
 		storage.PurgeAuthorizeCodes: 1, storage.PurgeAccessTokens: 1, storage.PurgeRefreshTokens: 0,
 		storage.PurgePKCE: 1, storage.PurgeOIDC: 1, storage.PurgePAR: 1, storage.PurgeUsedJTIs: 1,
 		storage.PurgeInteractions: 1, storage.PurgeOTPs: 1, storage.PurgeLoginAttempts: 1,
 		storage.PurgeFailedOutbox: 1, storage.PurgeDevSMS: 1, storage.PurgeDisclosures: 1, storage.PurgeAuditEvents: 1,
+		storage.PurgeDeviceAuths: 1,
 	}
 	if len(want) != len(storage.PurgeKinds()) {
 		t.Fatalf("test covers %d kinds, store has %d", len(want), len(storage.PurgeKinds()))

@@ -143,6 +143,8 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"ConsentClaims", testConsentClaims},
 		{"Disclosures", testDisclosures},
 		{"SMSResetHold", testSMSResetHold},
+		{"DeviceAuthorizations", testDeviceAuthorizations},
+		{"ClientDeviceLevel2", testClientDeviceLevel2},
 		{"RevokeAccountTokens", testRevokeAccountTokens},
 		{"Outbox", testOutbox},
 		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
