@@ -420,7 +420,17 @@ func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, a
 		return
 	}
 	rfcErr := fosite.ErrorToRFC6749Error(err)
-	if rfcErr.ErrorField == fosite.ErrServerError.ErrorField {
+	if unavailable(err) {
+		// Logged as a warning: the outage is the database's, and the
+		// HTTP layer already counts it.
+		p.cfg.Logger.Warn("authorize: database unavailable", "err", err)
+		rfcErr = errTemporarilyUnavailable
+		SetRetryAfter(w.Header())
+		if ar == nil || !ar.IsRedirectURIValid() {
+			p.cfg.ErrorPage(w, r, http.StatusServiceUnavailable, rfcErr.ErrorField, "")
+			return
+		}
+	} else if rfcErr.ErrorField == fosite.ErrServerError.ErrorField {
 		p.cfg.Logger.Error("authorize failed", "err", rfcErr.WithExposeDebug(true).GetDescription(), "cause", errors.Unwrap(err))
 	}
 	if ar == nil || !ar.IsRedirectURIValid() {

@@ -254,6 +254,7 @@ func (p *Provider) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err := p.store.Ping(ctx); err != nil {
 		p.cfg.Logger.Warn("readiness check failed", "err", err)
+		SetRetryAfter(w.Header())
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("database unreachable\n"))
 		return

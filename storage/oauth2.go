@@ -56,7 +56,7 @@ func (s *Store) fositeErr(what string, err error) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return fositeNotFound(what)
 	}
-	return dbErr(what, s.mapTxErr(err))
+	return dbErr(what, s.mapTxErr(context.Background(), err))
 }
 
 // createRow inserts one code/token/request row. Outside a transaction on

@@ -248,7 +248,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pages.ErrorPage(w, r, http.StatusNotFound, "not_found", "")
 	})
-	a.handler = withHSTS(a.Provider.SecureCookies(), withRecovery(o.Logger, withAccessLog(o.Logger, r)))
+	// The access log sees the final status, after withFaults replaced an
+	// error caused by an unreachable database with a 503.
+	a.handler = withHSTS(a.Provider.SecureCookies(), withAccessLog(o.Logger, withFaults(pages.ErrorPage, withRecovery(o.Logger, r))))
 	var runCtx context.Context
 	runCtx, a.stop = context.WithCancel(context.Background())
 	a.stopped = make(chan struct{})
