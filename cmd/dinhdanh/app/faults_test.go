@@ -293,7 +293,10 @@ func TestDatabaseOutageMidLoad(t *testing.T) {
 		chk.check(path, resp, string(b))
 		return resp, string(b)
 	}
-	waitFor("/readyz to fail", func() bool { r, _ := status("GET", "/readyz", nil, ""); return r.StatusCode == http.StatusServiceUnavailable })
+	waitFor("/readyz to fail", func() bool {
+		r, _ := status("GET", "/readyz", nil, "")
+		return r.StatusCode == http.StatusServiceUnavailable
+	})
 	if r, _ := status("GET", "/healthz", nil, ""); r.StatusCode != http.StatusOK {
 		t.Errorf("/healthz during the outage: %d, want 200 (the process is alive)", r.StatusCode)
 	}
