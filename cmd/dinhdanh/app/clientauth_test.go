@@ -209,11 +209,21 @@ func TestTokenRequestFormErrors(t *testing.T) {
 		e := newEnv(t, backend)
 		token := e.endpoints().token
 		auth := withBasic(e.clientID, e.secret)
-		for _, gt := range []string{"password", "implicit", "urn:ietf:params:oauth:grant-type:device_code", "authorization_code refresh_token"} {
+		for _, gt := range []string{"password", "implicit", "authorization_code refresh_token"} {
 			r := post(t, token, url.Values{"grant_type": {gt}, "username": {"x"}}, auth)
 			if r.status != http.StatusBadRequest || r.errorCode() != "unsupported_grant_type" {
 				t.Errorf("grant_type %q: %d %v", gt, r.status, r.body)
 			}
+		}
+		// The device grant (RFC 8628 §3.4) is supported: without its
+		// device_code the request is malformed; with one, a client not
+		// registered for the grant is refused (RFC 6749 §5.2).
+		device := "urn:ietf:params:oauth:grant-type:device_code"
+		if r := post(t, token, url.Values{"grant_type": {device}}, auth); r.status != http.StatusBadRequest || r.errorCode() != "invalid_request" {
+			t.Errorf("device grant without device_code: %d %v", r.status, r.body)
+		}
+		if r := post(t, token, url.Values{"grant_type": {device}, "device_code": {"x"}}, auth); r.errorCode() != "unauthorized_client" {
+			t.Errorf("device grant for a client not registered for it: %d %v", r.status, r.body)
 		}
 		if r := post(t, token, url.Values{"code": {"x"}}, auth); r.errorCode() != "invalid_request" {
 			t.Errorf("no grant_type: %d %v", r.status, r.body)
