@@ -503,7 +503,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	var total int64
 	for _, m := range []any{
 		&authorizeCodeRow{}, &accessTokenRow{}, &refreshTokenRow{}, &pkceRow{},
-		&oidcRow{}, &parRow{}, &jtiRow{}, &interactionRow{}, &authSessionRow{},
+		&oidcRow{}, &parRow{}, &jtiRow{}, &interactionRow{}, &authSessionRow{}, &registrarSessionRow{},
 	} {
 		res := db.Where("expires_at <= ?", now.UTC()).Delete(m)
 		if res.Error != nil {
