@@ -198,3 +198,32 @@ func MaskPIN(pin string) string {
 	}
 	return pin[:3] + "*******" + pin[10:]
 }
+
+// RegistrarSession is one console session (or a sign-in in progress,
+// with AccountID ""), keyed by the SHA-256 of its cookie value.
+type RegistrarSession struct {
+	ID        string
+	AccountID string
+	Office    string
+	State     string
+	Nonce     string
+	Verifier  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// RegistrarSessionStore keeps console sessions.
+type RegistrarSessionStore interface {
+	CreateRegistrarSession(ctx context.Context, s RegistrarSession) error
+	// GetRegistrarSession returns ErrNotFound for a missing or expired one.
+	GetRegistrarSession(ctx context.Context, id string, now time.Time) (RegistrarSession, error)
+	// DeleteRegistrarSession reports ErrNotFound when it was gone already.
+	DeleteRegistrarSession(ctx context.Context, id string) error
+}
+
+// PhoneChangedMessage is the notice sent to the old number after a
+// registrar changed the account's phone (no personal data; unaccented,
+// like the other notices, so it fits one SMS).
+func PhoneChangedMessage() string {
+	return "So dien thoai cua tai khoan dinh danh dien tu vua duoc doi tai co quan dang ky; ung dung xac thuc va moi phien dang nhap da bi huy. Neu khong phai ban, hay lien he can bo dang ky ngay."
+}

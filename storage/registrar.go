@@ -74,6 +74,7 @@ func (v300RegistrarRequest) TableName() string { return "registrar_requests" }
 type v300RegistrarSession struct {
 	ID        string    `gorm:"primaryKey;size:64"` // SHA-256 of the cookie value
 	AccountID string    `gorm:"size:64;not null"`   // "" while the sign-in is pending
+	Office    string    `gorm:"size:8;not null"`    // the office the registrar works at in this session
 	State     string    `gorm:"size:128;not null"`
 	Nonce     string    `gorm:"size:128;not null"`
 	Verifier  string    `gorm:"size:128;not null"`
@@ -244,26 +245,19 @@ func (s *Store) DecideRegistrarRequest(ctx context.Context, id, status, decidedB
 	}
 }
 
-// RegistrarSession is one console session (or a pending sign-in, with
-// AccountID ""), keyed by the SHA-256 of its cookie.
-type RegistrarSession struct {
-	ID, AccountID, State, Nonce, Verifier string
-	CreatedAt, ExpiresAt                  time.Time
-}
-
-func (s *Store) CreateRegistrarSession(ctx context.Context, rs RegistrarSession) error {
-	row := registrarSessionRow{ID: rs.ID, AccountID: rs.AccountID, State: rs.State, Nonce: rs.Nonce, Verifier: rs.Verifier,
+func (s *Store) CreateRegistrarSession(ctx context.Context, rs identity.RegistrarSession) error {
+	row := registrarSessionRow{ID: rs.ID, AccountID: rs.AccountID, Office: rs.Office, State: rs.State, Nonce: rs.Nonce, Verifier: rs.Verifier,
 		CreatedAt: rs.CreatedAt.UTC(), ExpiresAt: rs.ExpiresAt.UTC()}
 	return domainErr("registrar session", s.write(ctx, func(db *gorm.DB) error { return db.Create(&row).Error }))
 }
 
 // GetRegistrarSession returns ErrNotFound for a missing or expired one.
-func (s *Store) GetRegistrarSession(ctx context.Context, id string, now time.Time) (RegistrarSession, error) {
+func (s *Store) GetRegistrarSession(ctx context.Context, id string, now time.Time) (identity.RegistrarSession, error) {
 	var row registrarSessionRow
 	if err := s.reader(ctx).Where("id = ? AND expires_at > ?", id, now.UTC()).Take(&row).Error; err != nil {
-		return RegistrarSession{}, domainErr("registrar session", err)
+		return identity.RegistrarSession{}, domainErr("registrar session", err)
 	}
-	return RegistrarSession{ID: row.ID, AccountID: row.AccountID, State: row.State, Nonce: row.Nonce, Verifier: row.Verifier,
+	return identity.RegistrarSession{ID: row.ID, AccountID: row.AccountID, Office: row.Office, State: row.State, Nonce: row.Nonce, Verifier: row.Verifier,
 		CreatedAt: row.CreatedAt.UTC(), ExpiresAt: row.ExpiresAt.UTC()}, nil
 }
 

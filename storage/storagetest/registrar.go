@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/identity"
-	"github.com/dinhdanh/dinhdanh/storage"
 )
 
 func testRegistrarRoles(t *testing.T, e *env) {
@@ -120,7 +119,7 @@ func testRegistrarRequests(t *testing.T, e *env) {
 }
 
 func testRegistrarSessions(t *testing.T, e *env) {
-	rs := storage.RegistrarSession{ID: randID(), State: "st", Nonce: "no", Verifier: "ve", CreatedAt: start, ExpiresAt: start.Add(10 * time.Minute)}
+	rs := identity.RegistrarSession{ID: randID(), AccountID: "acc-reg", Office: "00001", State: "st", Nonce: "no", Verifier: "ve", CreatedAt: start, ExpiresAt: start.Add(10 * time.Minute)}
 	if err := e.s.CreateRegistrarSession(e.ctx, rs); err != nil {
 		t.Fatal(err)
 	}
