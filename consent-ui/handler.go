@@ -46,6 +46,7 @@ type Flow interface {
 // Config wires the pages.
 type Config struct {
 	Flow        Flow
+	Device      DeviceFlow // nil: no /device pages
 	Auth        *identity.Authenticator
 	OTP         *identity.OTPService
 	TOTP        *identity.TOTPService
@@ -70,6 +71,7 @@ type Config struct {
 // Handler serves the pages.
 type Handler struct {
 	flow        Flow
+	device      DeviceFlow
 	auth        *identity.Authenticator
 	otp         *identity.OTPService
 	totp        *identity.TOTPService
@@ -104,7 +106,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Assurance == nil {
 		return nil, errors.New("consentui: Assurance is required")
 	}
-	h := &Handler{flow: cfg.Flow, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, assurance: cfg.Assurance, notifier: cfg.Notifier, throttle: cfg.Throttle, sessions: cfg.Sessions, reset: cfg.Reset, disclosures: cfg.Disclosures, records: cfg.Records, logout: cfg.Logout, csrfKey: cfg.CSRFKey, cookies: provider.Cookies{Secure: cfg.Secure}, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
+	h := &Handler{flow: cfg.Flow, device: cfg.Device, auth: cfg.Auth, otp: cfg.OTP, totp: cfg.TOTP, assurance: cfg.Assurance, notifier: cfg.Notifier, throttle: cfg.Throttle, sessions: cfg.Sessions, reset: cfg.Reset, disclosures: cfg.Disclosures, records: cfg.Records, logout: cfg.Logout, csrfKey: cfg.CSRFKey, cookies: provider.Cookies{Secure: cfg.Secure}, log: cfg.Logger, devSMS: cfg.DevSMS, pages: map[string]*template.Template{}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -116,7 +118,7 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	funcs := template.FuncMap{"t": T, "dict": dict}
-	for _, name := range []string{"login", "password", "otp", "consent", "error", "account", "devsms", "logout", "loggedout", "reset", "nofactor"} {
+	for _, name := range []string{"login", "password", "otp", "consent", "error", "account", "devsms", "logout", "loggedout", "reset", "nofactor", "device", "deviceconfirm", "devicedone"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -151,6 +153,13 @@ func (h *Handler) Mount(r *mux.Router) {
 	r.Handle("/account/disclosures.csv", h.page(h.getDisclosuresFile("csv"))).Methods(http.MethodGet)
 	r.Handle("/account/disclosures.json", h.page(h.getDisclosuresFile("json"))).Methods(http.MethodGet)
 	r.HandleFunc("/assets/style.css", h.serveCSS).Methods(http.MethodGet)
+	if h.device != nil {
+		r.Handle(provider.PathDevice, h.page(h.getDevice)).Methods(http.MethodGet)
+		r.Handle(provider.PathDevice, h.form(h.postDevice)).Methods(http.MethodPost)
+		r.Handle(provider.PathDeviceConfirm, h.page(h.getDeviceConfirm)).Methods(http.MethodGet)
+		r.Handle(provider.PathDeviceConfirm, h.form(h.postDeviceConfirm)).Methods(http.MethodPost)
+		r.Handle(provider.PathDeviceDone, h.page(h.getDeviceDone)).Methods(http.MethodGet)
+	}
 	if h.devSMS != nil {
 		r.Handle("/dev/sms", h.page(h.getDevSMS)).Methods(http.MethodGet)
 	}
@@ -226,6 +235,8 @@ type view struct {
 	Logout *provider.LogoutRequest
 	// account
 	Account *accountView
+	// device
+	Device *deviceView
 	// dev
 	Messages []identity.SMSMessage
 }
@@ -241,8 +252,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if r.Method != http.MethodGet {
 		// After a POST, offer the GET form of the page.
 		path = provider.PathLogin
-		if name == "consent" {
+		switch name {
+		case "consent":
 			path = provider.PathConsent
+		case "device", "deviceconfirm":
+			path = provider.PathDevice
 		}
 	}
 	v.OtherLangURL = path + "?" + q.Encode()

@@ -26,7 +26,7 @@ type Client struct {
 	Scopes                  []string
 	Audience                []string
 	SubjectType             string
-	TokenEndpointAuthMethod string // client_secret_basic, client_secret_post or none
+	TokenEndpointAuthMethod string // client_secret_basic, client_secret_post, private_key_jwt or none
 	JWKSURI                 string
 	LogoURI                 string
 	Purpose                 string
@@ -39,7 +39,13 @@ type Client struct {
 	// BackchannelLogoutURI receives logout tokens when a session that
 	// logged in to this client ends (Back-Channel Logout 1.0 §2.2).
 	BackchannelLogoutURI string
-	CreatedAt            time.Time
+	// DeviceLevel2 lets the device authorization grant (RFC 8628) reach
+	// level-2 documents; without it a device may not ask for them.
+	DeviceLevel2 bool
+	CreatedAt    time.Time
+	// Metadata holds the keys, response-signing and encryption settings
+	// and other registration metadata of issue 12 (client_metadata.go).
+	Metadata ClientMetadata
 }
 
 var (

@@ -72,8 +72,14 @@ func noticeText(kind, detail string) (sms, subject string) {
 		return "Mot ung dung xac thuc moi vua duoc dang ky cho tai khoan dinh danh dien tu cua ban." + tail, "Ứng dụng xác thực mới / New authenticator app"
 	case NoticeNewConsent:
 		return "Ban vua dong y chia se du lieu voi dich vu: " + unaccent(detail) + ". Xem va rut lai tai trang Tai khoan.", "Đồng ý chia sẻ dữ liệu mới / New consent to share data"
+	case NoticeDeviceLogin:
+		return "Ban vua cho phep dang nhap tren mot thiet bi khac vao dich vu: " + unaccent(detail) + "." + tail, "Đăng nhập trên thiết bị khác / Sign-in on another device"
 	case NoticeLevelChanged:
 		return "Muc tai khoan dinh danh dien tu cua ban vua duoc doi thanh muc " + detail + "." + tail, "Mức tài khoản đã thay đổi / Account level changed"
 	}
 	return "", ""
 }
+
+// NoticeDeviceLogin: the citizen approved a sign-in on another device
+// (RFC 8628); detail is the service's name.
+const NoticeDeviceLogin = "device_login"

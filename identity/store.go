@@ -59,6 +59,9 @@ type SessionStore interface {
 	// EndAuthSessions ends the session with its whole family (same account
 	// and SID) and returns the clients they logged in to, each once.
 	EndAuthSessions(ctx context.Context, s AuthSession) ([]string, error)
+	// ExpiredAuthSessions lists up to limit sessions past their absolute
+	// end, or live and unused since idleBefore, for the janitor to end.
+	ExpiredAuthSessions(ctx context.Context, now, idleBefore time.Time, limit int) ([]AuthSession, error)
 	// TouchAuthSession records use of a session (idle timeout).
 	TouchAuthSession(ctx context.Context, id string, at time.Time) error
 	// ListAuthSessions returns an account's live sessions, newest first.

@@ -122,6 +122,10 @@ func (t *Throttle) AccountKey(pin string) string { return t.keyed("pin", pin) }
 // (authenticator and recovery codes have no per-code try limit).
 func (t *Throttle) FactorKey(accountID string) string { return t.keyed("factor", accountID) }
 
+// UserCodeKey names a client address's counter of wrong device user codes
+// (RFC 8628 §5.1): it slows down and locks like an ID number's.
+func (t *Throttle) UserCodeKey(ip string) string { return t.keyed("usercode", ip) }
+
 // IPKey names a client address's counter.
 func (t *Throttle) IPKey(ip string) string { return t.keyed("ip", ip) }
 

@@ -63,6 +63,10 @@ func (p *Provider) handleContinue(w http.ResponseWriter, r *http.Request) {
 		p.cfg.ErrorPage(w, r, http.StatusBadRequest, "invalid_request", "")
 		return
 	}
+	if form.Has(formDevice) {
+		p.continueDevice(w, r, it, form)
+		return
+	}
 	ar, err := p.authorizeRequest(r, form, false)
 	if err != nil {
 		p.writeAuthorizeError(w, r, ar, err)
@@ -199,6 +203,12 @@ func (p *Provider) decide(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		return
 	}
 
+	if deviceOf(ar) != "" && !deviceConfirmed(ar, auth) {
+		// RFC 10027: the citizen is told plainly that the login is for
+		// another device, and may deny, before any consent.
+		http.Redirect(w, r, PathDeviceConfirm+"?interaction="+url.QueryEscape(it.ID), http.StatusSeeOther)
+		return
+	}
 	if it != nil && it.Decision == "deny" {
 		_ = p.store.DeleteInteraction(ctx, it.ID)
 		p.writeAuthorizeError(w, r, ar, fosite.ErrAccessDenied.WithHint("The citizen declined to share the requested data."))
@@ -315,6 +325,10 @@ func (p *Provider) sendToPageWith(w http.ResponseWriter, r *http.Request, ar fos
 			if k == "request" || k == "request_uri" {
 				continue
 			}
+			if k == formDevice || k == formDeviceConfirmed {
+				// Only StartDevice makes device interactions.
+				continue
+			}
 			form[k] = v
 		}
 		it = &identity.Interaction{
@@ -377,6 +391,10 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 			return
 		}
 	}
+	if id := deviceOf(ar); id != "" {
+		p.approveDevice(w, r, ar, id, client, auth, sess)
+		return
+	}
 	resp, err := p.oauth.NewAuthorizeResponse(ctx, ar, sess)
 	if err != nil {
 		p.writeAuthorizeError(w, r, ar, err)
@@ -397,8 +415,22 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 // never redirected (RFC 6749 §4.1.2.1): a page explains the problem.
 // Otherwise the error goes to the client with `iss` (RFC 9207 §2).
 func (p *Provider) writeAuthorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
+	if id := deviceOf(ar); id != "" {
+		p.deviceFailed(w, r, id, err)
+		return
+	}
 	rfcErr := fosite.ErrorToRFC6749Error(err)
-	if rfcErr.ErrorField == fosite.ErrServerError.ErrorField {
+	if unavailable(err) {
+		// Logged as a warning: the outage is the database's, and the
+		// HTTP layer already counts it.
+		p.cfg.Logger.Warn("authorize: database unavailable", "err", err)
+		rfcErr = errTemporarilyUnavailable
+		SetRetryAfter(w.Header())
+		if ar == nil || !ar.IsRedirectURIValid() {
+			p.cfg.ErrorPage(w, r, http.StatusServiceUnavailable, rfcErr.ErrorField, "")
+			return
+		}
+	} else if rfcErr.ErrorField == fosite.ErrServerError.ErrorField {
 		p.cfg.Logger.Error("authorize failed", "err", rfcErr.WithExposeDebug(true).GetDescription(), "cause", errors.Unwrap(err))
 	}
 	if ar == nil || !ar.IsRedirectURIValid() {

@@ -30,14 +30,16 @@ type ClientSpec struct {
 	PublicSubject        bool
 	BackchannelLogoutURI string
 	AllowOTPLogin        bool
-	MinLevel             int // least authentication level for every login
-	LogoURI              string
-	Purpose              string
+	// DeviceLevel2 lets the device grant reach level-2 documents.
+	DeviceLevel2 bool
+	MinLevel     int // least authentication level for every login
+	LogoURI      string
+	Purpose      string
 }
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$`)
 
-var supportedGrantTypes = []string{"authorization_code", "refresh_token", "client_credentials"}
+var supportedGrantTypes = []string{"authorization_code", "refresh_token", "client_credentials", GrantTypeDeviceCode}
 
 // minSecretLen is 43 characters: 32 random bytes in base64url, 256 bits.
 const minSecretLen = 43
@@ -50,7 +52,7 @@ func BuildClient(spec ClientSpec, secretKey []byte, now time.Time) (identity.Cli
 		RedirectURIs: spec.RedirectURIs, PostLogoutRedirectURIs: spec.PostLogoutRedirectURIs,
 		GrantTypes: spec.GrantTypes, Scopes: spec.Scopes, JWKSURI: spec.JWKSURI,
 		SubjectType: identity.SubjectPairwise, LogoURI: spec.LogoURI, Purpose: spec.Purpose,
-		BackchannelLogoutURI: spec.BackchannelLogoutURI, AllowOTPLogin: spec.AllowOTPLogin, MinLevel: spec.MinLevel,
+		BackchannelLogoutURI: spec.BackchannelLogoutURI, AllowOTPLogin: spec.AllowOTPLogin, DeviceLevel2: spec.DeviceLevel2, MinLevel: spec.MinLevel,
 		ResponseTypes: []string{"code"}, CreatedAt: now,
 	}
 	if spec.PublicSubject {
@@ -113,8 +115,12 @@ func BuildClient(spec ClientSpec, secretKey []byte, now time.Time) (identity.Cli
 	if interactive && !slices.Contains(c.Scopes, "openid") {
 		return c, "", fmt.Errorf("client %s: an interactive client needs the openid scope", c.ID)
 	}
+	device := slices.Contains(c.GrantTypes, GrantTypeDeviceCode)
+	if c.DeviceLevel2 && !device {
+		return c, "", fmt.Errorf("client %s: --device-level2 needs the %s grant", c.ID, GrantTypeDeviceCode)
+	}
 	for _, s := range c.Scopes {
-		if !identity.IsSupportedScope(s) && interactive {
+		if !identity.IsSupportedScope(s) && (interactive || device) {
 			return c, "", fmt.Errorf("scope %q is not in the claims catalog", s)
 		}
 	}

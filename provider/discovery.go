@@ -37,6 +37,7 @@ func (p *Provider) buildDiscovery() ([]byte, error) {
 		"introspection_endpoint":                        iss + pathIntrospect,
 		"pushed_authorization_request_endpoint":         iss + pathPAR,
 		"end_session_endpoint":                          iss + pathLogout,
+		"device_authorization_endpoint":                 iss + pathDeviceAuthorization, // RFC 8628 §4
 		"backchannel_logout_supported":                  true,
 		"backchannel_logout_session_supported":          true,
 		"scopes_supported":                              scopes,

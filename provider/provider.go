@@ -6,6 +6,8 @@ package provider
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"time"
@@ -32,6 +34,7 @@ type Store interface {
 	openid.OpenIDConnectRequestStorage
 	fosite.PARStorage
 	fositestorage.Transactional
+	DeviceStore
 
 	identity.AccountStore
 	identity.CitizenStore
@@ -68,6 +71,13 @@ type Config struct {
 	SessionIdle          time.Duration // ends a session unused this long
 	InteractionLifespan  time.Duration
 
+	// DevicePollInterval is the device grant's polling interval in
+	// seconds (RFC 8628 §3.2 interval; default 5).
+	DevicePollInterval int
+	// Notify queues a notice to a citizen (identity.Notifier.Notify); nil:
+	// none.
+	Notify func(ctx context.Context, accountID, kind, detail string) error
+
 	Now       func() time.Time
 	Logger    *slog.Logger
 	ErrorPage ErrorPage
@@ -95,6 +105,9 @@ func (c *Config) defaults() {
 	if c.InteractionLifespan == 0 {
 		c.InteractionLifespan = 30 * time.Minute
 	}
+	if c.DevicePollInterval <= 0 {
+		c.DevicePollInterval = 5
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -113,6 +126,7 @@ type Provider struct {
 	discovery   []byte
 	logoutPages LogoutPages
 	cookies     Cookies
+	deviceKey   []byte // HMAC key of stored device and user codes
 }
 
 // Paths of the pages and of the resume step. Integrators find the
@@ -172,6 +186,10 @@ func New(cfg Config, store Store, km *keys.Manager) (*Provider, error) {
 	}
 	signer := km.Signer("RS256")
 	p := &Provider{cfg: cfg, store: store, keys: km, cookies: CookiesFor(cfg.Issuer)}
+	var err error
+	if p.deviceKey, err = hkdf.Key(sha256.New, cfg.GlobalSecret, nil, "dinhdanh/device-codes", 32); err != nil {
+		return nil, err
+	}
 	fc.ClientAuthenticationStrategy = p.authenticateClient
 	strategy := &compose.CommonStrategy{
 		CoreStrategy:               compose.NewOAuth2HMACStrategy(fc),
@@ -192,7 +210,8 @@ func New(cfg Config, store Store, km *keys.Manager) (*Provider, error) {
 	p.fosite = p.oauth.(*fosite.Fosite)
 	// After fosite's refresh handlers, which grant the original scope.
 	fc.TokenEndpointHandlers.Append(refreshScopeHandler{})
-	var err error
+	fc.TokenEndpointHandlers.Append(&deviceGrantHandler{p: p, store: store, tokens: strategy.CoreStrategy,
+		storage: fositeStore{store}, tx: store, idTokens: strategy.OpenIDConnectTokenStrategy})
 	if p.discovery, err = p.buildDiscovery(); err != nil {
 		return nil, err
 	}
@@ -211,6 +230,7 @@ func (p *Provider) Mount(r *mux.Router) {
 	r.HandleFunc(pathRevoke, p.withAuthChallenge(p.handleRevoke)).Methods(http.MethodPost)
 	r.HandleFunc(pathIntrospect, p.withAuthChallenge(p.handleIntrospect)).Methods(http.MethodPost)
 	r.HandleFunc(pathPAR, p.withAuthChallenge(p.handlePAR)).Methods(http.MethodPost)
+	r.HandleFunc(pathDeviceAuthorization, p.withAuthChallenge(p.handleDeviceAuthorization)).Methods(http.MethodPost)
 	r.HandleFunc(pathLogout, p.handleLogout).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc("/healthz", p.handleHealthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", p.handleReadyz).Methods(http.MethodGet, http.MethodHead)
@@ -234,6 +254,7 @@ func (p *Provider) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err := p.store.Ping(ctx); err != nil {
 		p.cfg.Logger.Warn("readiness check failed", "err", err)
+		SetRetryAfter(w.Header())
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("database unreachable\n"))
 		return

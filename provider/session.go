@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -245,4 +246,24 @@ func (p *Provider) sidOf(s identity.AuthSession) string {
 		return s.SID
 	}
 	return p.sid(s.ID)
+}
+
+// EndExpiredSessions ends up to limit sessions past their absolute end or
+// idle too long, each with its whole family, and sends the back-channel
+// logout tokens (OIDC Back-Channel Logout 1.0 §2.5), so a relying party
+// hears of a session the janitor ends just as of one the citizen ends.
+func (p *Provider) EndExpiredSessions(ctx context.Context, limit int) (int, error) {
+	now := p.cfg.Now()
+	expired, err := p.store.ExpiredAuthSessions(ctx, now, now.Add(-p.cfg.SessionIdle), limit)
+	if err != nil {
+		return 0, err
+	}
+	for _, s := range expired {
+		clients, err := p.store.EndAuthSessions(ctx, s)
+		if err != nil {
+			return 0, err
+		}
+		p.notifyLogout(ctx, s, clients)
+	}
+	return len(expired), nil
 }

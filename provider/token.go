@@ -67,6 +67,11 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	if unavailable(err) {
+		// fosite's writer would answer 200: the token would look revoked.
+		WriteUnavailable(w)
+		return
+	}
 	// fosite's writer answers 200 to everything but invalid_request and
 	// invalid_client, including a token of another client. RFC 7009 §2.1:
 	// that request "is refused and the client is informed of the error";
@@ -112,6 +117,11 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	}
 	hint := fosite.TokenUse(r.PostForm.Get("token_type_hint"))
 	use, ar, err := p.fosite.IntrospectToken(ctx, r.PostForm.Get("token"), hint, newSession())
+	if unavailable(err) {
+		// Not "inactive": the resource server must not drop a valid token.
+		WriteUnavailable(w)
+		return
+	}
 	if err != nil {
 		p.oauth.WriteIntrospectionResponse(ctx, w, &fosite.IntrospectionResponse{Active: false})
 		return

@@ -63,6 +63,7 @@ func checkTokenForm(form url.Values) error {
 var requiredTokenParams = map[string][]string{
 	"authorization_code": {"code", "redirect_uri", "code_verifier"},
 	"refresh_token":      {"refresh_token"},
+	GrantTypeDeviceCode:  {"device_code"},
 }
 
 // codeVerifierShape is RFC 7636 §4.1: 43 to 128 unreserved characters.

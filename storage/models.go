@@ -249,9 +249,11 @@ type clientRow struct {
 	LogoURI                 string `gorm:"column:logo_uri"`
 	Purpose                 string
 	MinLevel                int
-	BackchannelLogoutURI    string    `gorm:"column:backchannel_logout_uri"`
-	AllowOTPLogin           bool      `gorm:"column:allow_otp_login"`
-	CreatedAt               time.Time `gorm:"autoCreateTime:false"`
+	BackchannelLogoutURI    string         `gorm:"column:backchannel_logout_uri"`
+	AllowOTPLogin           bool           `gorm:"column:allow_otp_login"`
+	DeviceLevel2            bool           `gorm:"column:device_level2"`
+	CreatedAt               time.Time      `gorm:"autoCreateTime:false"`
+	Metadata                clientMetadata `gorm:"column:metadata"` // clientmeta.go
 }
 
 func (clientRow) TableName() string { return "clients" }
@@ -263,7 +265,8 @@ func toClientRow(c identity.Client) clientRow {
 		GrantTypes: cloneList(c.GrantTypes), ResponseTypes: cloneList(c.ResponseTypes),
 		Scopes: cloneList(c.Scopes), Audience: cloneList(c.Audience), SubjectType: c.SubjectType,
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, JWKSURI: c.JWKSURI, LogoURI: c.LogoURI,
-		Purpose: c.Purpose, MinLevel: c.MinLevel, BackchannelLogoutURI: c.BackchannelLogoutURI, AllowOTPLogin: c.AllowOTPLogin, CreatedAt: c.CreatedAt.UTC(),
+		Purpose: c.Purpose, MinLevel: c.MinLevel, BackchannelLogoutURI: c.BackchannelLogoutURI, AllowOTPLogin: c.AllowOTPLogin, DeviceLevel2: c.DeviceLevel2, CreatedAt: c.CreatedAt.UTC(),
+		Metadata: clientMetadata(c.Metadata),
 	}
 }
 
@@ -273,7 +276,8 @@ func (r clientRow) domain() identity.Client {
 		RedirectURIs: r.RedirectURIs, PostLogoutRedirectURIs: r.PostLogoutRedirectURIs,
 		GrantTypes: r.GrantTypes, ResponseTypes: r.ResponseTypes, Scopes: r.Scopes,
 		Audience: r.Audience, SubjectType: r.SubjectType, TokenEndpointAuthMethod: r.TokenEndpointAuthMethod,
-		JWKSURI: r.JWKSURI, LogoURI: r.LogoURI, Purpose: r.Purpose, MinLevel: r.MinLevel, BackchannelLogoutURI: r.BackchannelLogoutURI, AllowOTPLogin: r.AllowOTPLogin, CreatedAt: r.CreatedAt.UTC(),
+		JWKSURI: r.JWKSURI, LogoURI: r.LogoURI, Purpose: r.Purpose, MinLevel: r.MinLevel, BackchannelLogoutURI: r.BackchannelLogoutURI, AllowOTPLogin: r.AllowOTPLogin, DeviceLevel2: r.DeviceLevel2, CreatedAt: r.CreatedAt.UTC(),
+		Metadata: identity.ClientMetadata(r.Metadata),
 	}
 }
 

@@ -56,7 +56,7 @@ func (s *Store) fositeErr(what string, err error) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return fositeNotFound(what)
 	}
-	return dbErr(what, s.mapTxErr(err))
+	return dbErr(what, s.mapTxErr(context.Background(), err))
 }
 
 // createRow inserts one code/token/request row. Outside a transaction on
@@ -492,24 +492,4 @@ func (s *Store) GetPARSession(ctx context.Context, requestURI string) (fosite.Au
 
 func (s *Store) DeletePARSession(ctx context.Context, requestURI string) error {
 	return s.deleteRow(ctx, "pushed authorization request", &parRow{}, hashKey(requestURI))
-}
-
-// DeleteExpired purges what expired at or before now: codes, tokens,
-// PKCE/OIDC/PAR requests, used jtis, interactions and browser sessions. It
-// returns how many rows it removed. Each table is one statement, so a
-// large purge does not hold one long transaction.
-func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
-	db := s.conn(ctx)
-	var total int64
-	for _, m := range []any{
-		&authorizeCodeRow{}, &accessTokenRow{}, &refreshTokenRow{}, &pkceRow{},
-		&oidcRow{}, &parRow{}, &jtiRow{}, &interactionRow{}, &authSessionRow{}, &registrarSessionRow{},
-	} {
-		res := db.Where("expires_at <= ?", now.UTC()).Delete(m)
-		if res.Error != nil {
-			return total, dbErr("purge", res.Error)
-		}
-		total += res.RowsAffected
-	}
-	return total, nil
 }

@@ -19,7 +19,6 @@ import (
 
 	gosqlite "github.com/glebarez/go-sqlite"
 	"github.com/glebarez/sqlite"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/ory/fosite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -123,6 +122,9 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	sqlDB.SetMaxIdleConns(10)
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := registerFaultCallbacks(db); err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
 	s := &Store{db: db, rdb: db, dialect: "postgres", opts: opts}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
@@ -165,6 +167,11 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
 
+	if err := errors.Join(registerFaultCallbacks(db), registerFaultCallbacks(rdb)); err != nil {
+		_ = w.Close()
+		_ = r.Close()
+		return nil, fmt.Errorf("storage: %w", err)
+	}
 	s := &Store{db: db, rdb: rdb, dialect: "sqlite", opts: opts}
 	s.commits = newCommitter(db)
 	go s.commits.run()
@@ -201,7 +208,7 @@ func (s *Store) Ping(ctx context.Context) error {
 			return fmt.Errorf("storage: %w", err)
 		}
 		if err := sqlDB.PingContext(ctx); err != nil {
-			return fmt.Errorf("storage: ping: %w", err)
+			return fmt.Errorf("storage: ping: %w", classify(ctx, err))
 		}
 	}
 	return nil
@@ -282,12 +289,7 @@ func (s *Store) write(ctx context.Context, fn func(db *gorm.DB) error) error {
 	if s.commits == nil {
 		return fn(s.db.WithContext(ctx))
 	}
-	return s.commits.do(ctx, fn)
-}
-
-// inTx runs fn in a transaction, or in a savepoint of the one ctx carries.
-func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.conn(ctx).Transaction(fn)
+	return classify(ctx, s.commits.do(ctx, fn))
 }
 
 // BeginTX starts a transaction and returns a context carrying it. On
@@ -299,7 +301,7 @@ func (s *Store) BeginTX(ctx context.Context) (context.Context, error) {
 	}
 	tx := s.db.WithContext(ctx).Begin()
 	if tx.Error != nil {
-		return ctx, fmt.Errorf("storage: begin: %w", s.mapTxErr(tx.Error))
+		return ctx, fmt.Errorf("storage: begin: %w", s.mapTxErr(ctx, tx.Error))
 	}
 	return context.WithValue(ctx, txKey{}, txValue{store: s, tx: tx}), nil
 }
@@ -311,7 +313,7 @@ func (s *Store) Commit(ctx context.Context) error {
 		return errors.New("storage: commit without a transaction")
 	}
 	if err := v.tx.Commit().Error; err != nil {
-		return fmt.Errorf("storage: commit: %w", s.mapTxErr(err))
+		return fmt.Errorf("storage: commit: %w", s.mapTxErr(ctx, err))
 	}
 	return nil
 }
@@ -331,13 +333,11 @@ func (s *Store) Rollback(ctx context.Context) error {
 
 // mapTxErr turns PostgreSQL serialization failures and deadlocks, and
 // SQLite's "busy" after busy_timeout, into fosite.ErrSerializationFailure,
-// which fosite reports to the client as "retry the request".
-func (s *Store) mapTxErr(err error) error {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01") {
-		return fmt.Errorf("%w: %w", fosite.ErrSerializationFailure, err)
-	}
-	if sqliteBusyErr(err) {
+// which fosite reports to the client as "retry the request"; an
+// unreachable database also wraps identity.ErrUnavailable (classify).
+func (s *Store) mapTxErr(ctx context.Context, err error) error {
+	err = classify(ctx, err)
+	if retryable(err) || sqliteBusyErr(err) {
 		return fmt.Errorf("%w: %w", fosite.ErrSerializationFailure, err)
 	}
 	return err

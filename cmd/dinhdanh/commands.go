@@ -15,6 +15,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/identity"
 	"github.com/dinhdanh/dinhdanh/keys"
 	"github.com/dinhdanh/dinhdanh/provider"
+	"github.com/dinhdanh/dinhdanh/storage"
 )
 
 // smsSender returns the configured SMS sender.
@@ -126,10 +127,31 @@ func maintain(ctx context.Context, a *app.App) {
 				log.Warn("reloading signing keys failed", "err", err)
 			}
 		case <-purge.C:
-			if n, err := a.Store.DeleteExpired(ctx, time.Now()); err != nil {
-				log.Warn("purging expired records failed", "err", err)
-			} else if n > 0 {
-				log.Info("purged expired records", "count", n)
+			// Interim until the jobs/ janitor is wired: bounded batches,
+			// an hour after expiry; never the disclosure log or audit
+			// events; sessions end through the provider, with back-channel logout.
+			for range 100 {
+				n, err := a.Provider.EndExpiredSessions(ctx, 500)
+				if err != nil {
+					log.Warn("ending expired sessions failed", "err", err)
+				}
+				if err != nil || n < 500 {
+					break
+				}
+			}
+			for _, kind := range storage.PurgeKinds() {
+				if kind == storage.PurgeDisclosures || kind == storage.PurgeAuditEvents {
+					continue
+				}
+				for range 100 {
+					n, err := a.Store.PurgeExpired(ctx, kind, time.Now().Add(-time.Hour), 500)
+					if err != nil {
+						log.Warn("purging expired records failed", "kind", kind, "err", err)
+					}
+					if err != nil || n < 500 {
+						break
+					}
+				}
 			}
 		}
 	}
@@ -408,6 +430,7 @@ func clientsCommand(g *globalFlags) *cobra.Command {
 	f.StringVar(&spec.Purpose, "purpose", "", "stated purpose, shown on the consent page")
 	f.StringVar(&spec.BackchannelLogoutURI, "backchannel-logout-uri", "", "where logout tokens are POSTed when a citizen's session ends")
 	f.BoolVar(&spec.AllowOTPLogin, "allow-otp-login", false, "let citizens log in with ID number and an SMS code alone (level 1)")
+	f.BoolVar(&spec.DeviceLevel2, "device-level2", false, "let the device grant ("+provider.GrantTypeDeviceCode+") reach level-2 documents")
 	f.IntVar(&spec.MinLevel, "min-level", 0, "least authentication level for every login: 1 (password) or 2 (password and a code)")
 	_ = create.MarkFlagRequired("id")
 	_ = create.MarkFlagRequired("name")

@@ -44,6 +44,9 @@ type Options struct {
 	InitialPasswordLifetime time.Duration
 	// Email delivers notices by e-mail; defaults to a log sender.
 	Email identity.EmailSender
+	// DevicePollInterval is the device grant's polling interval in
+	// seconds (default 5; tests use 1).
+	DevicePollInterval int
 }
 
 // App is a running dinhdanh, minus the listener.
@@ -199,13 +202,15 @@ func New(ctx context.Context, o Options) (*App, error) {
 
 	var pages *consentui.Handler
 	a.Provider, err = provider.New(provider.Config{
-		Issuer:           o.Issuer,
-		GlobalSecret:     secrets.Tokens,
-		PairwiseKey:      secrets.Pairwise,
-		SecretKey:        secrets.ClientSecrets,
-		AuthCodeLifespan: o.AuthCodeLifespan,
-		Now:              o.Now,
-		Logger:           o.Logger,
+		Issuer:             o.Issuer,
+		GlobalSecret:       secrets.Tokens,
+		PairwiseKey:        secrets.Pairwise,
+		SecretKey:          secrets.ClientSecrets,
+		AuthCodeLifespan:   o.AuthCodeLifespan,
+		DevicePollInterval: o.DevicePollInterval,
+		Notify:             a.Notifier.Notify,
+		Now:                o.Now,
+		Logger:             o.Logger,
 		ErrorPage: func(w http.ResponseWriter, r *http.Request, status int, code, description string) {
 			pages.ErrorPage(w, r, status, code, description)
 		},
@@ -215,6 +220,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	pages, err = consentui.New(consentui.Config{
 		Flow:        a.Provider,
+		Device:      a.Provider,
 		Logout:      a.Provider,
 		Auth:        a.Auth,
 		OTP:         a.OTP,
@@ -242,7 +248,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pages.ErrorPage(w, r, http.StatusNotFound, "not_found", "")
 	})
-	a.handler = withHSTS(a.Provider.SecureCookies(), withRecovery(o.Logger, withAccessLog(o.Logger, r)))
+	// The access log sees the final status, after withFaults replaced an
+	// error caused by an unreachable database with a 503.
+	a.handler = withHSTS(a.Provider.SecureCookies(), withAccessLog(o.Logger, withFaults(pages.ErrorPage, withRecovery(o.Logger, r))))
 	var runCtx context.Context
 	runCtx, a.stop = context.WithCancel(context.Background())
 	a.stopped = make(chan struct{})

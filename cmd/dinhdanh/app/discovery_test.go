@@ -81,7 +81,8 @@ func TestDiscoveryIsTruthful(t *testing.T) {
 			resp.Body.Close()
 			allowed := resp.StatusCode != http.StatusMethodNotAllowed
 			if (method == http.MethodGet && (field == "token_endpoint" || field == "revocation_endpoint" ||
-				field == "introspection_endpoint" || field == "pushed_authorization_request_endpoint")) ||
+				field == "introspection_endpoint" || field == "pushed_authorization_request_endpoint" ||
+				field == "device_authorization_endpoint")) ||
 				(method == http.MethodPost && field == "jwks_uri") {
 				continue // not a method of this endpoint
 			}
@@ -92,9 +93,10 @@ func TestDiscoveryIsTruthful(t *testing.T) {
 	}
 
 	// Grant types and response modes: a code by query, another by
-	// form_post, refreshed; client credentials for a machine client.
+	// form_post, refreshed; client credentials for a machine client; the
+	// device grant in TestDeviceGrantEndToEnd.
 	b, tok, _ := e.fullLogin()
-	if !slices.Equal(list("grant_types_supported"), []string{"authorization_code", "refresh_token", "client_credentials"}) ||
+	if !slices.Equal(list("grant_types_supported"), []string{"authorization_code", "refresh_token", "client_credentials", provider.GrantTypeDeviceCode}) ||
 		!slices.Equal(list("response_modes_supported"), []string{"query", "form_post"}) ||
 		!slices.Equal(list("response_types_supported"), []string{"code"}) {
 		t.Fatalf("metadata changed; update this test with what now works: %v", oidcMeta)
@@ -128,7 +130,7 @@ func TestDiscoveryIsTruthful(t *testing.T) {
 	if status != http.StatusOK || body["access_token"] == nil {
 		t.Errorf("client_credentials: %d %v", status, body)
 	}
-	for _, grant := range []string{"password", "implicit", "urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange"} {
+	for _, grant := range []string{"password", "implicit", "urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:token-exchange"} {
 		status, body = postJSON(t, e.provider.Endpoint().TokenURL, url.Values{"grant_type": {grant}, "username": {testPIN}, "password": {newPassword}}, e.clientID, e.secret)
 		if status < 400 || status >= 500 || body["access_token"] != nil || body["error"] == nil {
 			t.Errorf("unadvertised grant %s: %d %v", grant, status, body)

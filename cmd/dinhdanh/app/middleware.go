@@ -3,7 +3,11 @@ package app
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/dinhdanh/dinhdanh/provider"
+	"github.com/dinhdanh/dinhdanh/storage"
 )
 
 const maxRequestBody = 64 << 10
@@ -61,4 +65,85 @@ func withRecovery(log *slog.Logger, next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// withFaults keeps a database outage from surfacing as a 500 (or as an
+// error that blames the client, such as invalid_client when the client
+// could not be loaded). Every request carries a storage.Faults; storage
+// notes on it each call that failed because the database was unreachable
+// (storage/faults.go, the one place that classifies). If such a request
+// ends in an error status, the answer becomes 503 with Retry-After: a
+// JSON server_error for protocol endpoints (provider.WriteUnavailable), a
+// polite page in the citizen's language otherwise. Successful answers and
+// redirects pass unchanged: the authorization endpoint redirects with
+// temporarily_unavailable itself, revocation and introspection answer
+// 503 themselves where fosite would have said 200.
+func withFaults(page provider.ErrorPage, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, faults := storage.WithFaults(r.Context())
+		fw := &faultWriter{w: w, r: r, faults: faults, page: page, header: http.Header{}}
+		next.ServeHTTP(fw, r.WithContext(ctx))
+		if !fw.decided {
+			fw.WriteHeader(http.StatusOK)
+		}
+	})
+}
+
+// faultWriter holds the handler's headers until its status is known, so
+// an error answer can be replaced whole.
+type faultWriter struct {
+	w       http.ResponseWriter
+	r       *http.Request
+	faults  *storage.Faults
+	page    provider.ErrorPage
+	header  http.Header
+	decided bool
+	swallow bool
+}
+
+func (f *faultWriter) Header() http.Header { return f.header }
+
+func (f *faultWriter) WriteHeader(code int) {
+	if f.decided {
+		return
+	}
+	f.decided = true
+	if code >= http.StatusBadRequest && f.faults.Seen() {
+		f.swallow = true
+		if wantsJSON(f.r, f.header) {
+			provider.WriteUnavailable(f.w)
+			return
+		}
+		provider.SetRetryAfter(f.w.Header())
+		f.page(f.w, f.r, http.StatusServiceUnavailable, "temporarily_unavailable", "")
+		return
+	}
+	dst := f.w.Header()
+	for k, v := range f.header {
+		dst[k] = v
+	}
+	f.w.WriteHeader(code)
+}
+
+func (f *faultWriter) Write(b []byte) (int, error) {
+	if !f.decided {
+		f.WriteHeader(http.StatusOK)
+	}
+	if f.swallow {
+		return len(b), nil
+	}
+	return f.w.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (f *faultWriter) Unwrap() http.ResponseWriter { return f.w }
+
+// wantsJSON: the handler was answering JSON (every protocol endpoint
+// except the authorization endpoint's pages does), or the caller is not a
+// browser.
+func wantsJSON(r *http.Request, h http.Header) bool {
+	if ct := h.Get("Content-Type"); ct != "" {
+		return strings.Contains(ct, "json")
+	}
+	return !strings.Contains(r.Header.Get("Accept"), "text/html")
 }

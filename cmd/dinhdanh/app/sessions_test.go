@@ -372,3 +372,37 @@ func TestRacingReauthenticationsCarryTheSIDOnce(t *testing.T) {
 		}
 	})
 }
+
+// A session nobody comes back to is ended by the janitor, not merely
+// purged: the relying party gets its back-channel logout token, and the
+// session is gone from the account page.
+func TestJanitorEndsIdleSessionsWithLogout(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend envOption) {
+		c := &clock{now: time.Now()}
+		e := newEnv(t, backend, withClock(c))
+		rp, tokens := backchannelRP(t)
+		id, secret := e.registerClient(provider.ClientSpec{ID: "portal-a", Name: "A", RedirectURIs: []string{rpCallback},
+			Scopes: []string{"openid"}, BackchannelLogoutURI: rp.URL})
+		e.useClient(id, secret, "openid")
+		_, tok, _ := e.fullLogin()
+		sub, sid := e.sidOf(tok.Extra("id_token").(string))
+
+		if n, err := e.app.Provider.EndExpiredSessions(e.ctx, 10); err != nil || n != 0 {
+			t.Fatalf("a live session was ended: n=%d err=%v", n, err)
+		}
+		c.Advance(61 * time.Minute)
+		if n, err := e.app.Provider.EndExpiredSessions(e.ctx, 10); err != nil || n != 1 {
+			t.Fatalf("ended %d idle sessions (err %v), want 1", n, err)
+		}
+		gotSub, gotSID := e.sidOf(nextToken(t, tokens, "portal-a"))
+		if gotSub != sub || gotSID != sid {
+			t.Errorf("logout token for %s/%s, want %s/%s", gotSub, gotSID, sub, sid)
+		}
+		if n, _ := e.app.Provider.EndExpiredSessions(e.ctx, 10); n != 0 {
+			t.Errorf("the ended session was found again (%d)", n)
+		}
+		if e.liveSessions(t) != 0 {
+			t.Error("the idle session is still listed as live")
+		}
+	})
+}
