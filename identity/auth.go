@@ -286,3 +286,27 @@ func (a *Authenticator) Issue(ctx context.Context, idNumber, password string, le
 	}
 	return acc, password, nil
 }
+
+// ReissuePassword is a registrar's reset: a new generated password that
+// the first login must change (sent by SMS by the caller); every token of
+// the account is revoked (ASVS 3.3.3).
+func (a *Authenticator) ReissuePassword(ctx context.Context, accountID string) (string, error) {
+	password := GeneratePassword()
+	if err := a.acquire(ctx); err != nil {
+		return "", err
+	}
+	h, err := HashPassword(password, a.params)
+	a.release()
+	if err != nil {
+		return "", err
+	}
+	if err := a.accounts.UpdatePassword(ctx, accountID, h, true, a.now()); err != nil {
+		return "", err
+	}
+	if a.tokens != nil {
+		if err := a.tokens.RevokeAccountTokens(ctx, accountID); err != nil {
+			return "", err
+		}
+	}
+	return password, nil
+}

@@ -123,6 +123,7 @@ const (
 	PurgeDisclosures    = "disclosures"
 	PurgeAuditEvents    = "audit_events"
 	PurgeDeviceAuths    = "device_authorizations"
+	PurgeRegistrarSess  = "registrar_sessions"
 )
 
 type purgeTarget struct {
@@ -150,14 +151,15 @@ var purgeTargets = map[string]purgeTarget{
 	PurgeDisclosures:  {"disclosures", "id", "at < ?"},
 	PurgeAuditEvents:  {"audit_events", "id", "at < ?"},
 	// Expired device requests free their user codes (RFC 8628 §6.1).
-	PurgeDeviceAuths: {"device_authorizations", "id", "expires_at < ?"},
+	PurgeDeviceAuths:   {"device_authorizations", "id", "expires_at < ?"},
+	PurgeRegistrarSess: {"registrar_sessions", "id", "expires_at < ?"},
 }
 
 // PurgeKinds lists every kind PurgeExpired accepts.
 func PurgeKinds() []string {
 	return []string{PurgeAuthorizeCodes, PurgeAccessTokens, PurgeRefreshTokens, PurgePKCE, PurgeOIDC, PurgePAR,
 		PurgeUsedJTIs, PurgeInteractions, PurgeOTPs, PurgeLoginAttempts, PurgeFailedOutbox, PurgeDevSMS,
-		PurgeDisclosures, PurgeAuditEvents, PurgeDeviceAuths}
+		PurgeDisclosures, PurgeAuditEvents, PurgeDeviceAuths, PurgeRegistrarSess}
 }
 
 // PurgeExpired deletes at most limit rows of kind dated before before, in

@@ -60,7 +60,7 @@ func migrations() []*gormigrate.Migration {
 		},
 	}
 	return append(list, securityMigration(), totpMigration(), backchannelMigration(), devSMSMigration(), sessionIdleMigration(), consentClaimsMigration(), disclosuresMigration(), citizenDetailsMigration(), consentDeclinedMigration(),
-		sessionSIDMigration(), recoveryMigration(), sessionFamilyMigration(), clientMetadataMigration(), janitorMigration(), deviceMigration())
+		sessionSIDMigration(), recoveryMigration(), sessionFamilyMigration(), clientMetadataMigration(), janitorMigration(), deviceMigration(), registrarMigration())
 }
 
 // Models of migration 202611270001_init. JSON lists are text columns.

@@ -133,13 +133,22 @@ func testPurgeExpired(t *testing.T, e *env) {
 		}
 	}
 
+	// A registrar console session that expired, one still open.
+	for i, at := range []time.Time{start, start.Add(time.Hour)} {
+		rs := identity.RegistrarSession{ID: fmt.Sprint("rs-", i), AccountID: a.ID, Office: "00001", State: "st", Nonce: "no", Verifier: "ve",
+			CreatedAt: at, ExpiresAt: at.Add(10 * time.Minute)}
+		if err := e.s.CreateRegistrarSession(e.ctx, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	cut := start.Add(30 * time.Minute)
 	want := map[string]int{
 		storage.PurgeAuthorizeCodes: 1, storage.PurgeAccessTokens: 1, storage.PurgeRefreshTokens: 0,
 		storage.PurgePKCE: 1, storage.PurgeOIDC: 1, storage.PurgePAR: 1, storage.PurgeUsedJTIs: 1,
 		storage.PurgeInteractions: 1, storage.PurgeOTPs: 1, storage.PurgeLoginAttempts: 1,
 		storage.PurgeFailedOutbox: 1, storage.PurgeDevSMS: 1, storage.PurgeDisclosures: 1, storage.PurgeAuditEvents: 1,
-		storage.PurgeDeviceAuths: 1,
+		storage.PurgeDeviceAuths: 1, storage.PurgeRegistrarSess: 1,
 	}
 	if len(want) != len(storage.PurgeKinds()) {
 		t.Fatalf("test covers %d kinds, store has %d", len(want), len(storage.PurgeKinds()))

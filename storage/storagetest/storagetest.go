@@ -148,6 +148,10 @@ func Run(t *testing.T, open func(t *testing.T) *storage.Store) {
 		{"RevokeAccountTokens", testRevokeAccountTokens},
 		{"Outbox", testOutbox},
 		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
+		{"RegistrarRoles", testRegistrarRoles},
+		{"RegistrarActions", testRegistrarActions},
+		{"RegistrarRequests", testRegistrarRequests},
+		{"RegistrarSessions", testRegistrarSessions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
